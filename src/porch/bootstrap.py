@@ -1,0 +1,28 @@
+"""The one wiring point: settings in, a ready Context (engine, units of work, mail) out."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy import Engine
+
+from porch.config import Settings
+from porch.mail.senders import LogSender, MailSender, SmtpSender
+from porch.services.context import Context
+from porch.storage.engine import create_database_engine
+from porch.storage.unit_of_work import UnitOfWork
+
+
+def build_mail_sender(settings: Settings) -> MailSender:
+    if settings.smtp_url:
+        return SmtpSender(settings.smtp_url, settings.mail_from)
+    return LogSender()
+
+
+def build_context(settings: Settings, *, engine: Engine | None = None, mail: MailSender | None = None) -> Context:
+    engine = engine or create_database_engine(settings.database_url)
+    return Context(
+        uow=partial(UnitOfWork, engine),
+        mail=mail or build_mail_sender(settings),
+        base_url=settings.base_url,
+    )

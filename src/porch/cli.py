@@ -1,0 +1,193 @@
+"""The ``porch`` command: serve, migrate, sites, users, the demo."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from porch.bootstrap import build_context
+from porch.config import Settings
+from porch.errors import PorchError
+from porch.services.context import Context
+from porch.storage.engine import create_database_engine
+from porch.storage.migrate import pending_revisions, upgrade
+
+app = typer.Typer(help="Porch: conversations for blogs and communities.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+site_app = typer.Typer(help="Sites: add, list, configure.", no_args_is_help=True)
+user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+app.add_typer(site_app, name="site")
+app.add_typer(user_app, name="user")
+console = Console()
+errors = Console(stderr=True)
+
+
+def _context() -> Context:
+    return build_context(Settings())
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _migrate(settings: Settings) -> None:
+    engine = create_database_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database (PORCH_DATABASE_URL) up to the code's schema."""
+    settings = Settings()
+    _migrate(settings)
+    console.print(f"[green]database is up to date[/] ({_safe_url(settings.database_url)})")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8080,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+) -> None:
+    """Serve Porch with uvicorn (the production server)."""
+    import uvicorn
+
+    settings = Settings()
+    engine = create_database_engine(settings.database_url)
+    try:
+        if pending_revisions(engine):
+            raise _fail("the database schema is behind this version of Porch: run `porch migrate` first")
+    finally:
+        engine.dispose()
+    logging.basicConfig(level=logging.INFO)
+    uvicorn.run("porch.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, access_log=False)
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8080,
+    load_only: Annotated[bool, typer.Option("--load-only", help="load the demo content, do not serve")] = False,
+) -> None:
+    """Migrate, load the demo blog's conversations, and serve them."""
+    from porch.demo.content import load_demo
+
+    settings = Settings()
+    _migrate(settings)
+    site = load_demo(_context(), f"http://{host}:{port}")
+    console.print(f"[green]demo site loaded[/] (key [bold]{site.key}[/])")
+    if load_only:
+        return
+    console.print(f"Open [bold]http://{host}:{port}/demo/[/] — API docs at http://{host}:{port}/api/docs")
+    serve(host=host, port=port, workers=1)
+
+
+@site_app.command("add")
+def site_add(
+    name: str,
+    origin: Annotated[list[str], typer.Option(help="an origin whose pages may post (repeatable)")],
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+) -> None:
+    """Add a site; prints its public key for the embed."""
+    from porch.services.sites import add_site
+
+    try:
+        site = add_site(_context(), name, origin)
+    except PorchError as exc:
+        raise _fail(exc.detail) from None
+    if as_json:
+        print(json.dumps(_site_json(site)))
+    else:
+        console.print(f"site [bold]{site.name}[/] added; key: [bold green]{site.key}[/]")
+
+
+def _site_json(site) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    return {"name": site.name, "key": site.key, "origins": list(site.origins), "settings": site.settings.to_json()}
+
+
+@site_app.command("list")
+def site_list(as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False) -> None:
+    """List the sites."""
+    from porch.services.sites import list_sites
+
+    sites = list_sites(_context())
+    if as_json:
+        print(json.dumps([_site_json(site) for site in sites]))
+        return
+    table = Table("name", "key", "origins", "moderation", "edit window")
+    for site in sites:
+        table.add_row(site.name, site.key, ", ".join(site.origins), site.settings.moderation.value,
+                      f"{site.settings.edit_window_seconds}s")
+    console.print(table)
+
+
+@site_app.command("set")
+def site_set(
+    name: str,
+    assignments: Annotated[list[str], typer.Argument(help="SETTING=VALUE, e.g. moderation=hold_first")],
+) -> None:
+    """Change a site's settings (or origins=https://a.example,https://b.example)."""
+    from porch.services.sites import configure_site
+
+    values = {}
+    for assignment in assignments:
+        key, sep, value = assignment.partition("=")
+        if not sep:
+            raise _fail(f"expected SETTING=VALUE, got {assignment!r}", 2)
+        values[key.strip()] = value.strip()
+    try:
+        site = configure_site(_context(), name, values)
+    except PorchError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"site [bold]{site.name}[/] updated: {json.dumps(site.settings.to_json())}")
+
+
+@site_app.command("role")
+def site_role(name: str, email: str, role: Annotated[str, typer.Argument(help="owner or moderator")]) -> None:
+    """Make an account owner or moderator of a site."""
+    from porch.services.accounts import grant_site_role
+    from porch.services.sites import find_site
+
+    try:
+        ctx = _context()
+        grant_site_role(ctx, find_site(ctx, name).id, email, role)
+    except PorchError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"{email} is now {role} of {name}")
+
+
+@user_app.command("add")
+def user_add(
+    email: str,
+    password: Annotated[str | None, typer.Option(help="omit for sign-in by emailed link only")] = None,
+    admin: Annotated[bool, typer.Option("--admin", help="server administrator")] = False,
+    name: Annotated[str | None, typer.Option(help="display name")] = None,
+) -> None:
+    """Add an account (its address counts as verified)."""
+    from porch.services.accounts import add_user
+
+    try:
+        account = add_user(_context(), email, password, is_admin=admin, name=name)
+    except PorchError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"account {account.email} added" + (" (server admin)" if account.is_admin else ""))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,33 @@
+"""Settings, read from PORCH_* environment variables once, validated, then passed down.
+
+No other module reads the environment.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///var/porch.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PORCH_", extra="ignore")
+
+    database_url: str = Field(DEFAULT_DATABASE_URL, description="sqlite:///path or postgresql://user@host/db")
+    base_url: str = Field("http://127.0.0.1:8080", description="public URL of this server, for links in mail")
+    smtp_url: str | None = Field(None, description="smtp://host:port, smtps://user:pass@host:465; unset: mail is logged")
+    mail_from: str = "Porch <porch@localhost>"
+    max_request_bytes: int = 64 * 1024
+    secure_cookies: bool | None = Field(None, description="Secure flag on cookies; default: when base_url is https")
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def cookies_secure(self) -> bool:
+        if self.secure_cookies is not None:
+            return self.secure_cookies
+        return self.base_url.startswith("https://")

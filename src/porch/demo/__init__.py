@@ -1,0 +1,1 @@
+"""The demo blog: the two posts Porch started from, and their conversations."""

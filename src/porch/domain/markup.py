@@ -1,0 +1,56 @@
+"""Comment text: Markdown in, safe HTML out, once, at write time.
+
+markdown-it-py renders CommonMark with raw HTML switched off (a ``<script>`` typed by a
+commenter is shown as text), then nh3 (ammonia) is the last word: only the tags and
+attributes below survive, links may only point to http(s)/mailto, and every link gets
+``rel="nofollow ugc noopener"`` so comment links pass no ranking and cannot reach the
+opener. Images are not rendered (a comment must not load third-party trackers into every
+reader's browser): ``![alt](url)`` becomes a link.
+"""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+
+ALLOWED_TAGS = frozenset(
+    {"p", "br", "a", "em", "strong", "del", "s", "code", "pre", "blockquote", "ul", "ol", "li", "hr",
+     "h1", "h2", "h3", "h4", "h5", "h6"}
+)
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow ugc noopener"
+
+
+def _build_renderer() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+    md.enable(["linkify", "strikethrough"])
+    md.disable("image")
+    # markdown-it's own validateLink already refuses javascript:/vbscript:/file:/data: links;
+    # nh3 below enforces the allow-list again, whatever the renderer does.
+    return md
+
+
+_renderer = _build_renderer()
+
+
+def sanitise_html(html: str) -> str:
+    """Reduce any HTML to the comment allow-list (also used for imported HTML)."""
+    return nh3.clean(
+        html,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(ALLOWED_URL_SCHEMES),
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+def render_markdown(source: str) -> str:
+    """Render a comment's Markdown source to sanitised HTML."""
+    return sanitise_html(_renderer.render(source)).strip()
+
+
+def contains_link(source: str) -> bool:
+    """Whether the rendered comment would contain a link (used by hold-links moderation)."""
+    return "<a " in render_markdown(source)

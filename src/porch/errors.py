@@ -1,0 +1,98 @@
+"""Porch's error tree. Every error has a stable ``code`` that clients may rely on.
+
+::
+
+    PorchError
+    ├── InvalidInput        (422)  a field is wrong: ``errors`` names each field
+    │   └── ContentTooLong  (422)  a text exceeds its limit
+    ├── PayloadTooLarge     (413)  the request body exceeds the limit
+    ├── Unauthenticated     (401)  no or an expired session/token
+    ├── Forbidden           (403)  known, but not allowed (origin, role, edit window)
+    │   └── EditWindowClosed
+    ├── NotFound            (404)
+    └── Conflict            (409)  the state forbids it (e.g. email taken)
+
+The web layer maps each branch to an HTTP status once (``web/errors.py``); the domain
+and services never mention HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class PorchError(Exception):
+    """Base of every error Porch reports to a person."""
+
+    code = "error"
+    title = "Something went wrong"
+
+    def __init__(self, detail: str, *, code: str | None = None, errors: list[FieldError] | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.errors: list[FieldError] = errors or []
+
+
+class InvalidInput(PorchError):
+    code = "invalid_input"
+    title = "The request is not valid"
+
+
+class ContentTooLong(InvalidInput):
+    code = "too_long"
+    title = "A text is too long"
+
+
+class PayloadTooLarge(PorchError):
+    code = "payload_too_large"
+    title = "The request body is too large"
+
+
+class Unauthenticated(PorchError):
+    code = "unauthenticated"
+    title = "Sign-in required"
+
+
+class Forbidden(PorchError):
+    code = "forbidden"
+    title = "Not allowed"
+
+
+class EditWindowClosed(Forbidden):
+    code = "edit_window_closed"
+    title = "The edit window has closed"
+
+
+class NotFound(PorchError):
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(PorchError):
+    code = "conflict"
+    title = "Conflict"
+
+
+@dataclass
+class ErrorList:
+    """Collects field errors so a request reports all its problems at once."""
+
+    errors: list[FieldError] = field(default_factory=list)
+
+    def add(self, field_name: str, message: str) -> None:
+        self.errors.append(FieldError(field_name, message))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            too_long = all("at most" in e.message for e in self.errors)
+            cls = ContentTooLong if too_long else InvalidInput
+            detail = "; ".join(f"{e.field}: {e.message}" for e in self.errors)
+            raise cls(detail, errors=list(self.errors))

@@ -1,0 +1,1 @@
+"""Outgoing mail: a message type and its adapters (SMTP, and a log for development)."""

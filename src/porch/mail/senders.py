@@ -1,0 +1,71 @@
+"""Mail senders. ``SmtpSender`` speaks SMTP through aiosmtplib; ``LogSender`` prints (development)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from email.message import EmailMessage
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+import aiosmtplib
+
+from porch.mail.message import OutgoingMail
+
+log = logging.getLogger("porch.mail")
+
+
+class MailSender(Protocol):
+    def send(self, mail: OutgoingMail) -> None: ...
+
+
+def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message.set_content(mail.text)
+    if mail.html:
+        message.add_alternative(mail.html, subtype="html")
+    return message
+
+
+class SmtpSender:
+    """Sends through the server named by ``smtp://host:port`` / ``smtps://user:pass@host:port``."""
+
+    def __init__(self, url: str, sender: str, *, timeout: float = 10.0):
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError(f"PORCH_SMTP_URL must look like smtp://host:port or smtps://user:pass@host:465, got {url!r}")
+        self._host = parts.hostname
+        self._tls = parts.scheme == "smtps"
+        self._port = parts.port or (465 if self._tls else 25)
+        self._username = unquote(parts.username) if parts.username else None
+        self._password = unquote(parts.password) if parts.password else None
+        self._sender = sender
+        self._timeout = timeout
+
+    def send(self, mail: OutgoingMail) -> None:
+        message = build_message(mail, self._sender)
+        coroutine = aiosmtplib.send(
+            message, hostname=self._host, port=self._port, use_tls=self._tls, username=self._username,
+            password=self._password, timeout=self._timeout, start_tls=None if not self._tls else False,
+        )
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            asyncio.run(coroutine)
+            return
+        coroutine.close()
+        raise RuntimeError("SmtpSender.send is synchronous; call it from a worker thread, not the event loop")
+
+
+class LogSender:
+    """Development: mail is printed to the log (``make demo`` shows sign-in links there)."""
+
+    def __init__(self) -> None:
+        self.sent: list[OutgoingMail] = []
+
+    def send(self, mail: OutgoingMail) -> None:
+        self.sent.append(mail)
+        log.warning("mail to %s: %s\n%s", mail.to, mail.subject, mail.text)

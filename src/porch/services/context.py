@@ -1,0 +1,47 @@
+"""What every use case is handed: a way to open units of work, a clock, a mail sender, links."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from porch.mail.message import OutgoingMail
+from porch.mail.senders import MailSender
+from porch.storage.unit_of_work import UnitOfWork
+
+log = logging.getLogger("porch")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Context:
+    uow: Callable[..., UnitOfWork]  # uow(write=True) opens a write transaction
+    mail: MailSender
+    base_url: str
+    clock: Callable[[], datetime] = utc_now
+
+    def send_after_commit(self, uow: UnitOfWork, mail: OutgoingMail) -> None:
+        def deliver() -> None:
+            try:
+                self.mail.send(mail)
+            except Exception:  # the write has committed: report, never turn it into a failed request
+                log.exception("could not send mail to %s (%s)", mail.to, mail.subject)
+
+        uow.on_commit(deliver)
+
+
+def new_token() -> str:
+    """A secret for a URL or header: 192 random bits."""
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    """Tokens are stored hashed: a leaked database opens no sessions."""
+    return hashlib.sha256(token.encode()).hexdigest()

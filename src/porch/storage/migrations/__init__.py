@@ -1,0 +1,1 @@
+"""Alembic migrations. ``porch migrate`` runs them; see storage/migrate.py."""

@@ -1,0 +1,1 @@
+"""Repositories: the only code that writes SQL. Each maps rows to domain objects."""

@@ -1,0 +1,176 @@
+"""The tables. Every change here comes with an Alembic migration (storage/migrations)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on every backend (SQLite keeps no zone of its own)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; Porch stores UTC only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Id = BigInteger().with_variant(Integer, "sqlite")  # SQLite's rowid alias must be INTEGER
+
+sites = Table(
+    "sites",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(32), nullable=False, unique=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("origins", JSON, nullable=False),
+    Column("settings", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("display_name", String(100), nullable=False),
+    Column("website", String(500)),
+    Column("avatar_url", String(500)),
+    # sha256 of the per-browser token an anonymous commenter's browser keeps
+    Column("browser_key", String(64), unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+person_emails = Table(
+    "person_emails",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("verified_at", UTCDateTime),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("person_id", ForeignKey("people.id"), nullable=False, unique=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", String(200)),
+    Column("email_verified_at", UTCDateTime),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+site_roles = Table(
+    "site_roles",
+    metadata,
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("role", String(20), nullable=False),
+    PrimaryKeyConstraint("site_id", "account_id"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+email_tokens = Table(
+    "email_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("purpose", String(20), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+
+threads = Table(
+    "threads",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(2100), nullable=False),
+    Column("uri", String(2000), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("comment_count", Integer, nullable=False, default=0),
+    Column("last_comment_at", UTCDateTime),
+    Column("closed", Boolean, nullable=False, default=False),
+    UniqueConstraint("site_id", "key"),
+)
+
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("thread_id", ForeignKey("threads.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("parent_id", ForeignKey("comments.id"), index=True),
+    Column("person_id", ForeignKey("people.id"), nullable=True),
+    Column("author_name", String(100), nullable=False),
+    Column("author_website", String(500)),
+    Column("body_source", Text, nullable=False),
+    Column("body_html", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("edited_at", UTCDateTime),
+    Column("upvotes", Integer, nullable=False, default=0),
+    Column("downvotes", Integer, nullable=False, default=0),
+    Column("edit_token_hash", String(64)),
+    Column("remote_addr", String(45)),
+    Index(None, "person_id", "created_at"),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("value", SmallInteger, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("comment_id", "person_id"),
+)

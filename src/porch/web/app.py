@@ -1,0 +1,72 @@
+"""create_app(settings) → the ASGI application."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from porch import __version__
+from porch.bootstrap import build_context
+from porch.config import Settings
+from porch.services.context import Context
+from porch.services.sites import all_allowed_origins
+from porch.web.api import auth, comments, threads
+from porch.web.errors import install_error_handlers
+from porch.web.middleware import BodyLimitMiddleware, SiteCorsMiddleware
+from porch.web.pages import router as pages_router
+
+STATIC = Path(__file__).parent / "static"
+ORIGINS_CACHE_SECONDS = 5.0
+
+
+def create_app(settings: Settings | None = None, *, context: Context | None = None) -> FastAPI:
+    settings = settings or Settings()
+    ctx = context or build_context(settings)
+    app = FastAPI(
+        title="Porch",
+        version=__version__,
+        summary="Conversations for blogs and communities: threaded comments over a JSON API.",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.context = ctx
+    install_error_handlers(app)
+    app.include_router(threads.router)
+    app.include_router(comments.router)
+    app.include_router(auth.router)
+    app.include_router(pages_router)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> JSONResponse:
+        """Liveness and database reachability."""
+        def check() -> None:
+            with ctx.uow() as uow:
+                uow.sites.get_by_key("")
+        try:
+            await run_in_threadpool(check)
+        except Exception as exc:  # reported, not raised: a health check answers, it does not crash
+            return JSONResponse({"status": "error", "database": str(exc.__class__.__name__)}, status_code=503)
+        return JSONResponse({"status": "ok", "version": __version__})
+
+    cache: dict[str, tuple[float, set[str]]] = {}
+
+    def known_origins() -> set[str]:
+        # Preflights are answered for origins any site allows; a few seconds of staleness
+        # after `porch site set` is fine, and each write re-checks against its own site.
+        now = time.monotonic()
+        hit = cache.get("origins")
+        if hit and now - hit[0] < ORIGINS_CACHE_SECONDS:
+            return hit[1]
+        origins = all_allowed_origins(ctx)
+        cache["origins"] = (now, origins)
+        return origins
+
+    app.add_middleware(SiteCorsMiddleware, known_origins=known_origins)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    return app
