@@ -14,6 +14,18 @@ MAX_EMAIL_LENGTH = 254
 MAX_WEBSITE_LENGTH = 500
 # Deliberately loose: the only real check of an address is a mail that arrives.
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+$")
+SCHEME_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def _is_web_address(url: str) -> bool:
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return False
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 @dataclass(frozen=True)
@@ -35,8 +47,9 @@ class AuthorInput:
 
 
 def normalise_email(email: str) -> str:
-    local, _, domain = email.strip().rpartition("@")
-    return f"{local}@{domain.lower()}"
+    # RFC 5321 lets the local part be case-sensitive; no mail system in use is, and people
+    # type their address in any case. One address, one person.
+    return email.strip().lower()
 
 
 def check_author(
@@ -63,9 +76,8 @@ def check_author(
         if len(clean_website) > MAX_WEBSITE_LENGTH:
             errors.add("author.website", f"at most {MAX_WEBSITE_LENGTH} characters")
         else:
-            if "://" not in clean_website:
-                clean_website = "https://" + clean_website
-            parts = urlsplit(clean_website)
-            if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in clean_website:
+            if not SCHEME_PATTERN.match(clean_website):
+                clean_website = "https://" + clean_website  # "example.org" means the web site
+            if not _is_web_address(clean_website):
                 errors.add("author.website", "must be an http(s) address, e.g. https://example.org")
     return AuthorInput(name=clean_name or "Anonymous", email=clean_email, website=clean_website)

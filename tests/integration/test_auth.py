@@ -1,0 +1,109 @@
+"""Accounts: register, confirm, sign in by password or link, sessions."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from porch.mail.senders import LogSender
+from porch.services.context import Context
+from tests.conftest import Clock
+from tests.factories import make_site, post_comment
+
+PASSWORD = "correct horse battery"
+
+
+def _token_from(mail: LogSender, path: str) -> str:
+    match = re.search(rf"{re.escape(path)}\?token=([\w-]+)", mail.sent[-1].text)
+    assert match, mail.sent[-1].text
+    return match.group(1)
+
+
+def test_register_confirm_login_me_logout(client: TestClient, mail: LogSender) -> None:
+    response = client.post("/api/v1/auth/register", json={"email": "Linda@Example.org", "password": PASSWORD,
+                                                          "name": "Linda Della Donna"})
+    assert response.status_code == 201
+    assert response.json()["email"] == "linda@example.org" and response.json()["email_verified"] is False
+    assert len(mail.sent) == 1 and mail.sent[0].to == "linda@example.org"
+    token = _token_from(mail, "/auth/verify")
+
+    confirmed = client.post("/api/v1/auth/verify", json={"token": token})
+    assert confirmed.status_code == 200 and confirmed.json()["email_verified"] is True
+    again = client.post("/api/v1/auth/verify", json={"token": token})
+    assert again.status_code == 422 and again.json()["code"] == "invalid_token"
+
+    login = client.post("/api/v1/auth/login", json={"email": "linda@example.org", "password": PASSWORD})
+    assert login.status_code == 200
+    bearer = {"Authorization": f"Bearer {login.json()['token']}"}
+    client.cookies.clear()
+    me = client.get("/api/v1/me", headers=bearer)
+    assert me.status_code == 200 and me.json()["name"] == "Linda Della Donna"
+
+    assert client.post("/api/v1/auth/logout", headers=bearer).status_code == 204
+    assert client.get("/api/v1/me", headers=bearer).status_code == 401
+
+
+def test_wrong_password_and_unknown_email_look_the_same(client: TestClient) -> None:
+    client.post("/api/v1/auth/register", json={"email": "kate@example.org", "password": PASSWORD})
+    wrong = client.post("/api/v1/auth/login", json={"email": "kate@example.org", "password": "not the password"})
+    unknown = client.post("/api/v1/auth/login", json={"email": "nobody@example.org", "password": PASSWORD})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    assert wrong.headers["www-authenticate"] == "Bearer"
+
+
+def test_registration_validates_and_refuses_duplicates(client: TestClient) -> None:
+    short = client.post("/api/v1/auth/register", json={"email": "a@example.org", "password": "short"})
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "password"
+    bad_email = client.post("/api/v1/auth/register", json={"email": "nope", "password": PASSWORD})
+    assert bad_email.status_code == 422 and bad_email.json()["errors"][0]["field"] == "email"
+    assert client.post("/api/v1/auth/register", json={"email": "a@example.org", "password": PASSWORD}).status_code == 201
+    duplicate = client.post("/api/v1/auth/register", json={"email": "a@EXAMPLE.org", "password": PASSWORD})
+    assert duplicate.status_code == 409 and duplicate.json()["code"] == "account_exists"
+
+
+def test_magic_link_signs_in_once(client: TestClient, mail: LogSender, clock: Clock) -> None:
+    assert client.post("/api/v1/auth/magic-link", json={"email": "dawud@example.org"}).status_code == 202
+    token = _token_from(mail, "/auth/magic")
+    page = client.get(f"/auth/magic?token={token}")  # opening the link does not spend it
+    assert page.status_code == 200 and token in page.text
+    session = client.post("/api/v1/auth/magic-link/redeem", json={"token": token})
+    assert session.status_code == 200 and session.json()["account"]["email_verified"] is True
+    reused = client.post("/api/v1/auth/magic-link/redeem", json={"token": token})
+    assert reused.status_code == 401 and reused.json()["code"] == "invalid_token"
+    # An expired link is refused too.
+    client.post("/api/v1/auth/magic-link", json={"email": "dawud@example.org"})
+    late = _token_from(mail, "/auth/magic")
+    clock.advance(minutes=21)
+    assert client.post("/api/v1/auth/magic-link/redeem", json={"token": late}).status_code == 401
+
+
+def test_magic_link_form_sets_the_first_party_cookie(client: TestClient, mail: LogSender) -> None:
+    client.post("/api/v1/auth/magic-link", json={"email": "suzanne@example.org"})
+    token = _token_from(mail, "/auth/magic")
+    response = client.post("/auth/magic", data={"token": token}, follow_redirects=False)
+    assert response.status_code == 303 and "porch_session" in response.cookies
+    assert client.get("/api/v1/me").json()["email"] == "suzanne@example.org"
+
+
+def test_sessions_expire(client: TestClient, clock: Clock, ctx: Context) -> None:
+    from porch.services.accounts import add_user
+
+    add_user(ctx, "carl@example.org", PASSWORD, is_admin=False)
+    token = client.post("/api/v1/auth/login", json={"email": "carl@example.org", "password": PASSWORD}).json()["token"]
+    client.cookies.clear()
+    clock.advance(days=31)
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_confirming_an_address_takes_over_its_anonymous_history(client: TestClient, ctx: Context,
+                                                                mail: LogSender) -> None:
+    site = make_site(ctx)
+    before = post_comment(client, site, "as a guest", email="william@example.org")["comment"]
+    client.post("/api/v1/auth/register", json={"email": "william@example.org", "password": PASSWORD})
+    client.post("/api/v1/auth/verify", json={"token": _token_from(mail, "/auth/verify")})
+    with ctx.uow() as uow:
+        owner = uow.people.email_owner("william@example.org")
+        account = uow.accounts.get_by_email("william@example.org")
+    assert account is not None and owner == account.person_id != before["author"]["person"]
