@@ -19,7 +19,9 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Apply every migration. ``heads``: features may add independent branches off one base
+    (each feature's tables in its own revision); all of them are applied."""
     with engine.begin() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
@@ -28,10 +30,10 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def pending_revisions(engine: Engine) -> bool:
     """Whether the database is behind the code's newest migration."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
     with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
-    return current != head
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current != heads
 
 
 def revision(engine: Engine, message: str) -> None:
