@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from porch.domain.accounts import Account
 from porch.domain.sites import Site, SiteSettings, check_site_name, normalise_origin
-from porch.errors import Conflict, NotFound
+from porch.errors import Conflict, Forbidden, NotFound
 from porch.services.context import Context
 
 
@@ -66,3 +68,36 @@ def configure_site(ctx: Context, name_or_key: str, values: dict[str, str]) -> Si
 def all_allowed_origins(ctx: Context) -> set[str]:
     with ctx.uow() as uow:
         return uow.sites.all_origins()
+
+
+@dataclass(frozen=True)
+class ManagedSite:
+    site: Site
+    role: str  # "admin" (server admin), "owner" or "moderator"
+
+
+def sites_managed_by(ctx: Context, account: Account) -> list[ManagedSite]:
+    """The sites an account may manage, with its role on each."""
+    with ctx.uow() as uow:
+        sites = uow.sites.list()
+        roles = uow.sites.roles_of_account(account.id)
+    if account.is_admin:
+        return [ManagedSite(site, roles.get(site.id, "admin")) for site in sites]
+    return [ManagedSite(site, roles[site.id]) for site in sites if site.id in roles]
+
+
+def access_site_by_account(ctx: Context, site_key: str, account: Account, roles: frozenset[str]) -> ManagedSite:
+    """The site, if ``account`` holds one of ``roles`` on it (server admins hold all); else Forbidden.
+
+    The only way admin code should fetch a site: a moderator of one site can do nothing on another.
+    """
+    with ctx.uow() as uow:
+        site = uow.sites.get_by_key(site_key)
+        role = uow.sites.role_of(site.id, account.id) if site else None
+    if site is None:
+        raise NotFound(f"there is no site with key {site_key!r}", code="unknown_site")
+    if account.is_admin:
+        return ManagedSite(site, role or "admin")
+    if role not in roles:
+        raise Forbidden(f"you have no {' or '.join(sorted(roles))} role on {site.name}", code="no_site_role")
+    return ManagedSite(site, role)

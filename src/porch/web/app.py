@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from porch import __version__
@@ -17,6 +19,8 @@ from porch.services.sites import all_allowed_origins
 from porch.web.api import auth, comments, threads
 from porch.web.errors import install_error_handlers
 from porch.web.middleware import BodyLimitMiddleware, SiteCorsMiddleware
+from porch.web.admin import router as admin_router
+from porch.web.admin.auth import SignInRequired
 from porch.web.pages import router as pages_router
 
 STATIC = Path(__file__).parent / "static"
@@ -41,6 +45,11 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.include_router(comments.router)
     app.include_router(auth.router)
     app.include_router(pages_router)
+    app.include_router(admin_router)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(_request: Request, exc: SignInRequired) -> RedirectResponse:
+        return RedirectResponse(f"/admin/login?next={quote(exc.next_path)}", status_code=303)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> JSONResponse:
