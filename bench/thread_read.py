@@ -51,8 +51,13 @@ def build_thread(ctx: Context, site_key: str, count: int, seed: int = 7) -> None
                 depth = parent_depth + 1
         posted = post_comment(
             ctx,
-            NewComment(site_key=site_key, uri=URI, body=f"Comment {n}: " + "words " * rng.randint(5, 80),
-                       parent_id=parent, author_name=f"Person {rng.randint(1, 200)}"),
+            NewComment(
+                site_key=site_key,
+                uri=URI,
+                body=f"Comment {n}: " + "words " * rng.randint(5, 80),
+                parent_id=parent,
+                author_name=f"Person {rng.randint(1, 200)}",
+            ),
             Requester(browser_token=f"bench-{rng.randint(1, 200)}"),
             now=start + timedelta(seconds=37 * n),
         )
@@ -101,10 +106,15 @@ def main() -> None:
     timings.sort()
     print(f"database        {engine.dialect.name}")
     print(f"comments        {args.comments} (built in {build_seconds:.1f} s through post_comment)")
-    print(f"response        {body['total']} comments total, {len(body['comments'])} top-level on the page, {size / 1024:.0f} KiB")
+    print(
+        f"response        {body['total']} comments total, {len(body['comments'])} top-level on the page, "
+        f"{size / 1024:.0f} KiB"
+    )
     print(f"queries/read    {queries}")
-    print(f"latency (ms)    p50 {statistics.median(timings):.1f}   p95 {timings[int(len(timings) * 0.95) - 1]:.1f}   "
-          f"min {timings[0]:.1f}   over {args.reads} reads")
+    print(
+        f"latency (ms)    p50 {statistics.median(timings):.1f}   p95 {timings[int(len(timings) * 0.95) - 1]:.1f}   "
+        f"min {timings[0]:.1f}   over {args.reads} reads"
+    )
     engine.dispose()
     tmp.cleanup()
 

@@ -27,7 +27,14 @@ from porch.storage.migrate import upgrade
 from porch.storage.schema import metadata
 from porch.storage.unit_of_work import UnitOfWork
 
-POSTGRES_URL = os.environ.get("PORCH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/porch_test")
+POSTGRES_SERVER_URL = os.environ.get("PORCH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/porch_test")
+# Each test session gets its own database, so concurrent runs (several developers, CI) never
+# drop each other's tables; it is dropped when the session ends.
+POSTGRES_URL = str(
+    make_url(POSTGRES_SERVER_URL)
+    .set(database=f"{make_url(POSTGRES_SERVER_URL).database}_{os.getpid()}")
+    .render_as_string(hide_password=False)
+)
 BACKENDS = [b.strip() for b in os.environ.get("PORCH_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 HOW_TO_GET_POSTGRES = (
@@ -41,7 +48,9 @@ _postgres_problem: str | None = None
 
 def _ensure_postgres_database(url: str) -> None:
     target = make_url(sqlalchemy_url(url))
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
+    admin = create_engine(
+        target.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
     try:
         with admin.connect() as connection:
             exists = connection.execute(
@@ -93,16 +102,25 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _drop_postgres_database(url: str) -> None:
+    target = make_url(sqlalchemy_url(url))
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
     if _postgres_problem:
         pytest.skip(_postgres_problem)
     engine = create_database_engine(POSTGRES_URL)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     upgrade(engine)
     yield engine
     engine.dispose()
+    _drop_postgres_database(POSTGRES_URL)
 
 
 def _truncate(engine: Engine) -> None:
@@ -137,8 +155,9 @@ def mail() -> LogSender:
 
 @pytest.fixture
 def ctx(engine: Engine, clock: Clock, mail: LogSender) -> Context:
-    return Context(uow=lambda write=False: UnitOfWork(engine, write=write), mail=mail,
-                   base_url="http://porch.test", clock=clock)
+    return Context(
+        uow=lambda write=False: UnitOfWork(engine, write=write), mail=mail, base_url="http://porch.test", clock=clock
+    )
 
 
 @pytest.fixture

@@ -17,8 +17,9 @@ from porch.services.context import Context
 from porch.storage.engine import create_database_engine
 from porch.storage.migrate import pending_revisions, upgrade
 
-app = typer.Typer(help="Porch: conversations for blogs and communities.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Porch: conversations for blogs and communities.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 site_app = typer.Typer(help="Sites: add, list, configure.", no_args_is_help=True)
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 app.add_typer(site_app, name="site")
@@ -75,8 +76,15 @@ def serve(
     finally:
         engine.dispose()
     logging.basicConfig(level=logging.INFO)
-    uvicorn.run("porch.web.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, access_log=False)
+    uvicorn.run(
+        "porch.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -132,8 +140,13 @@ def site_list(as_json: Annotated[bool, typer.Option("--json", help="machine-read
         return
     table = Table("name", "key", "origins", "moderation", "edit window")
     for site in sites:
-        table.add_row(site.name, site.key, ", ".join(site.origins), site.settings.moderation.value,
-                      f"{site.settings.edit_window_seconds}s")
+        table.add_row(
+            site.name,
+            site.key,
+            ", ".join(site.origins),
+            site.settings.moderation.value,
+            f"{site.settings.edit_window_seconds}s",
+        )
     console.print(table)
 
 

@@ -16,7 +16,9 @@ class Settings(BaseSettings):
 
     database_url: str = Field(DEFAULT_DATABASE_URL, description="sqlite:///path or postgresql://user@host/db")
     base_url: str = Field("http://127.0.0.1:8080", description="public URL of this server, for links in mail")
-    smtp_url: str | None = Field(None, description="smtp://host:port, smtps://user:pass@host:465; unset: mail is logged")
+    smtp_url: str | None = Field(
+        None, description="smtp://host:port, smtps://user:pass@host:465; unset: mail is logged"
+    )
     mail_from: str = "Porch <porch@localhost>"
     max_request_bytes: int = 64 * 1024
     secure_cookies: bool | None = Field(None, description="Secure flag on cookies; default: when base_url is https")

@@ -21,8 +21,9 @@ def _token_from(mail: LogSender, path: str) -> str:
 
 
 def test_register_confirm_login_me_logout(client: TestClient, mail: LogSender) -> None:
-    response = client.post("/api/v1/auth/register", json={"email": "Linda@Example.org", "password": PASSWORD,
-                                                          "name": "Linda Della Donna"})
+    response = client.post(
+        "/api/v1/auth/register", json={"email": "Linda@Example.org", "password": PASSWORD, "name": "Linda Della Donna"}
+    )
     assert response.status_code == 201
     assert response.json()["email"] == "linda@example.org" and response.json()["email_verified"] is False
     assert len(mail.sent) == 1 and mail.sent[0].to == "linda@example.org"
@@ -58,7 +59,9 @@ def test_registration_validates_and_refuses_duplicates(client: TestClient) -> No
     assert short.status_code == 422 and short.json()["errors"][0]["field"] == "password"
     bad_email = client.post("/api/v1/auth/register", json={"email": "nope", "password": PASSWORD})
     assert bad_email.status_code == 422 and bad_email.json()["errors"][0]["field"] == "email"
-    assert client.post("/api/v1/auth/register", json={"email": "a@example.org", "password": PASSWORD}).status_code == 201
+    assert (
+        client.post("/api/v1/auth/register", json={"email": "a@example.org", "password": PASSWORD}).status_code == 201
+    )
     duplicate = client.post("/api/v1/auth/register", json={"email": "a@EXAMPLE.org", "password": PASSWORD})
     assert duplicate.status_code == 409 and duplicate.json()["code"] == "account_exists"
 
@@ -97,8 +100,9 @@ def test_sessions_expire(client: TestClient, clock: Clock, ctx: Context) -> None
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
-def test_confirming_an_address_takes_over_its_anonymous_history(client: TestClient, ctx: Context,
-                                                                mail: LogSender) -> None:
+def test_confirming_an_address_takes_over_its_anonymous_history(
+    client: TestClient, ctx: Context, mail: LogSender
+) -> None:
     site = make_site(ctx)
     before = post_comment(client, site, "as a guest", email="william@example.org")["comment"]
     client.post("/api/v1/auth/register", json={"email": "william@example.org", "password": PASSWORD})

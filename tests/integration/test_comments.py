@@ -82,11 +82,14 @@ def test_replies_read_oldest_first_under_their_parent(client: TestClient, ctx: C
     assert [r["id"] for r in page["comments"][0]["replies"]] == replies
 
 
-def test_reply_to_a_comment_of_another_thread_is_refused_and_nothing_is_written(client: TestClient, ctx: Context) -> None:
+def test_reply_to_a_comment_of_another_thread_is_refused_and_nothing_is_written(
+    client: TestClient, ctx: Context
+) -> None:
     site = make_site(ctx)
     elsewhere = post_comment(client, site, "elsewhere", uri="/other-post")["comment"]["id"]
-    response = client.post("/api/v1/comments", json={
-        "site": site.key, "uri": "/third-post", "body": "reply", "parent": elsewhere})
+    response = client.post(
+        "/api/v1/comments", json={"site": site.key, "uri": "/third-post", "body": "reply", "parent": elsewhere}
+    )
     assert response.status_code == 422
     assert response.json()["code"] == "invalid_parent"
     assert _thread_count(ctx, site, "/third-post") is None  # no thread half-created
@@ -103,8 +106,10 @@ def test_deleting_a_comment_with_replies_leaves_a_tombstone(client: TestClient, 
     site = make_site(ctx)
     parent = post_comment(client, site, "the parent", name="Kate")
     child = post_comment(client, site, "the reply", parent=parent["comment"]["id"])
-    response = client.delete(f"/api/v1/comments/{parent['comment']['id']}",
-                             headers={"X-Porch-Edit-Token": parent["edit_token"], "Origin": BLOG_ORIGIN})
+    response = client.delete(
+        f"/api/v1/comments/{parent['comment']['id']}",
+        headers={"X-Porch-Edit-Token": parent["edit_token"], "Origin": BLOG_ORIGIN},
+    )
     assert response.status_code == 204
     page = read_thread(client, site)
     tombstone = page["comments"][0]
@@ -116,13 +121,16 @@ def test_deleting_a_comment_with_replies_leaves_a_tombstone(client: TestClient, 
     assert stored is not None and stored.body_source == "" and stored.author_name == ""  # nothing of it kept
 
 
-def test_deleted_comment_without_replies_disappears_and_so_does_an_emptied_tombstone(client: TestClient, ctx: Context) -> None:
+def test_deleted_comment_without_replies_disappears_and_so_does_an_emptied_tombstone(
+    client: TestClient, ctx: Context
+) -> None:
     site = make_site(ctx)
     parent = post_comment(client, site, "parent")
     child = post_comment(client, site, "child", parent=parent["comment"]["id"])
     for posted in (parent, child):
-        response = client.delete(f"/api/v1/comments/{posted['comment']['id']}",
-                                 headers={"X-Porch-Edit-Token": posted["edit_token"]})
+        response = client.delete(
+            f"/api/v1/comments/{posted['comment']['id']}", headers={"X-Porch-Edit-Token": posted["edit_token"]}
+        )
         assert response.status_code == 204
     page = read_thread(client, site)
     assert page["comments"] == [] and page["total"] == 0
@@ -223,7 +231,9 @@ def test_hold_first_holds_only_a_persons_first_comment(client: TestClient, ctx: 
 
         from porch.storage.schema import comments
 
-        uow.connection.execute(update(comments).where(comments.c.id == first["comment"]["id"]).values(status="published"))
+        uow.connection.execute(
+            update(comments).where(comments.c.id == first["comment"]["id"]).values(status="published")
+        )
         uow.commit()
     second = post_comment(client, site, "second", headers=headers)
     assert second["comment"]["status"] == "published"
@@ -241,9 +251,15 @@ def test_anonymous_posting_with_an_accounts_verified_email_asks_to_sign_in(clien
 
     site = make_site(ctx)
     add_user(ctx, "carma@example.org", "correct horse battery", is_admin=False)
-    response = client.post("/api/v1/comments", json={
-        "site": site.key, "uri": POST_URI, "body": "pretending",
-        "author": {"name": "Carma", "email": "carma@example.org"}})
+    response = client.post(
+        "/api/v1/comments",
+        json={
+            "site": site.key,
+            "uri": POST_URI,
+            "body": "pretending",
+            "author": {"name": "Carma", "email": "carma@example.org"},
+        },
+    )
     assert response.status_code == 409 and response.json()["code"] == "email_needs_sign_in"
     assert _thread_count(ctx, site) is None  # nothing half-written
 

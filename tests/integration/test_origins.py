@@ -18,7 +18,9 @@ def test_writes_from_a_foreign_origin_are_refused(client: TestClient, ctx: Conte
     comment_id = posted["comment"]["id"]
     token = {"X-Porch-Edit-Token": posted["edit_token"], "Origin": EVIL, "X-Porch-Browser": "evil-browser-0123456789"}
     attempts = [
-        client.post("/api/v1/comments", json={"site": site.key, "uri": POST_URI, "body": "spam"}, headers={"Origin": EVIL}),
+        client.post(
+            "/api/v1/comments", json={"site": site.key, "uri": POST_URI, "body": "spam"}, headers={"Origin": EVIL}
+        ),
         client.patch(f"/api/v1/comments/{comment_id}", json={"body": "defaced"}, headers=token),
         client.delete(f"/api/v1/comments/{comment_id}", headers=token),
         client.post(f"/api/v1/comments/{comment_id}/vote", json={"value": -1}, headers=token),
@@ -62,10 +64,14 @@ def test_cookie_session_cannot_write_from_another_site(client: TestClient, ctx: 
     assert login.status_code == 200 and "porch_session" in client.cookies
     cookie = login.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
-    cross = client.post("/api/v1/comments", json={"site": site.key, "uri": POST_URI, "body": "forged"},
-                        headers={"Origin": EVIL})
+    cross = client.post(
+        "/api/v1/comments", json={"site": site.key, "uri": POST_URI, "body": "forged"}, headers={"Origin": EVIL}
+    )
     assert cross.status_code == 403 and cross.json()["code"] == "cross_site_cookie"
     # On Porch's own pages the cookie is the session.
-    same = client.post("/api/v1/comments", json={"site": site.key, "uri": POST_URI, "body": "mine"},
-                       headers={"Origin": "http://porch.test"})
+    same = client.post(
+        "/api/v1/comments",
+        json={"site": site.key, "uri": POST_URI, "body": "mine"},
+        headers={"Origin": "http://porch.test"},
+    )
     assert same.status_code == 201 and same.json()["comment"]["author"]["name"] == "Carma"

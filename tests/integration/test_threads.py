@@ -10,8 +10,11 @@ from tests.factories import BLOG_ORIGIN, POST_URI, make_site, post_comment, read
 
 
 def _vote(client: TestClient, comment_id: int, value: int, browser: str) -> None:
-    response = client.post(f"/api/v1/comments/{comment_id}/vote", json={"value": value},
-                           headers={"X-Porch-Browser": browser, "Origin": BLOG_ORIGIN})
+    response = client.post(
+        f"/api/v1/comments/{comment_id}/vote",
+        json={"value": value},
+        headers={"X-Porch-Browser": browser, "Origin": BLOG_ORIGIN},
+    )
     assert response.status_code == 200, response.text
 
 
@@ -71,7 +74,9 @@ def test_cursor_pages_through_every_top_level_comment_once(client: TestClient, c
         assert seen == expected and pages == 3
 
 
-def test_a_comment_arriving_between_pages_is_neither_repeated_nor_lost(client: TestClient, ctx: Context, clock: Clock) -> None:
+def test_a_comment_arriving_between_pages_is_neither_repeated_nor_lost(
+    client: TestClient, ctx: Context, clock: Clock
+) -> None:
     site = make_site(ctx)
     ids = []
     for n in range(4):
@@ -88,7 +93,9 @@ def test_cursor_errors(client: TestClient, ctx: Context) -> None:
     for n in range(3):
         post_comment(client, site, f"c{n}")
     cursor = read_thread(client, site, limit=1)["next_cursor"]
-    other_sort = client.get("/api/v1/threads", params={"site": site.key, "uri": POST_URI, "sort": "best", "cursor": cursor})
+    other_sort = client.get(
+        "/api/v1/threads", params={"site": site.key, "uri": POST_URI, "sort": "best", "cursor": cursor}
+    )
     assert other_sort.status_code == 422 and other_sort.json()["code"] == "invalid_cursor"
     garbage = client.get("/api/v1/threads", params={"site": site.key, "uri": POST_URI, "cursor": "!!notacursor"})
     assert garbage.status_code == 422 and garbage.json()["code"] == "invalid_cursor"
@@ -114,8 +121,9 @@ def test_counts_for_many_pages_in_one_request(client: TestClient, ctx: Context) 
     post_comment(client, site, "y", uri="/b")
     hidden = post_comment(client, site, "z", uri="/b")
     client.delete(f"/api/v1/comments/{hidden['comment']['id']}", headers={"X-Porch-Edit-Token": hidden["edit_token"]})
-    response = client.post("/api/v1/counts", json={
-        "site": site.key, "uris": ["/a", "https://blog.example/b/?utm_medium=rss", "/never"]})
+    response = client.post(
+        "/api/v1/counts", json={"site": site.key, "uris": ["/a", "https://blog.example/b/?utm_medium=rss", "/never"]}
+    )
     assert response.status_code == 200
     assert response.json() == {"counts": {"/a": 3, "https://blog.example/b/?utm_medium=rss": 1, "/never": 0}}
 
@@ -136,7 +144,9 @@ def test_reading_a_thread_takes_the_same_few_queries_whatever_its_size(
     site = make_site(ctx)
     parent = None
     for n in range(5):
-        parent = post_comment(client, site, f"small {n}", uri="/small", parent=parent if n % 2 else None)["comment"]["id"]
+        parent = post_comment(client, site, f"small {n}", uri="/small", parent=parent if n % 2 else None)["comment"][
+            "id"
+        ]
     for n in range(60):
         parent = post_comment(client, site, f"big {n}", uri="/big", parent=parent if n % 3 else None)["comment"]["id"]
     count_queries.statements.clear()

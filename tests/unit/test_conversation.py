@@ -13,11 +13,27 @@ from porch.domain.conversation import SortOrder, build_tree, page_conversation
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def make(cid: int, parent: int | None = None, status: CommentStatus = CommentStatus.PUBLISHED, up: int = 0,
-         minutes: int | None = None) -> Comment:
-    return Comment(id=cid, thread_id=1, parent_id=parent, person_id=None, author_name="a", author_website=None,
-                   body_source="b", body_html="<p>b</p>", status=status,
-                   created_at=T0 + timedelta(minutes=cid if minutes is None else minutes), edited_at=None, upvotes=up)
+def make(
+    cid: int,
+    parent: int | None = None,
+    status: CommentStatus = CommentStatus.PUBLISHED,
+    up: int = 0,
+    minutes: int | None = None,
+) -> Comment:
+    return Comment(
+        id=cid,
+        thread_id=1,
+        parent_id=parent,
+        person_id=None,
+        author_name="a",
+        author_website=None,
+        body_source="b",
+        body_html="<p>b</p>",
+        status=status,
+        created_at=T0 + timedelta(minutes=cid if minutes is None else minutes),
+        edited_at=None,
+        upvotes=up,
+    )
 
 
 def test_hidden_comment_with_shown_replies_becomes_a_tombstone() -> None:
@@ -27,8 +43,13 @@ def test_hidden_comment_with_shown_replies_becomes_a_tombstone() -> None:
 
 
 def test_chain_of_hidden_comments_with_no_shown_leaf_disappears() -> None:
-    tree = build_tree([make(1, status=CommentStatus.DELETED), make(2, 1, status=CommentStatus.SPAM),
-                       make(3, 2, status=CommentStatus.DELETED)])
+    tree = build_tree(
+        [
+            make(1, status=CommentStatus.DELETED),
+            make(2, 1, status=CommentStatus.SPAM),
+            make(3, 2, status=CommentStatus.DELETED),
+        ]
+    )
     assert tree == []
 
 
@@ -57,8 +78,9 @@ def test_best_ties_break_by_age() -> None:
     st.sampled_from(list(SortOrder)),
     st.integers(1, 7),
 )
-def test_paging_visits_each_top_level_comment_exactly_once(rows: list[tuple[int, int]], order: SortOrder,
-                                                          limit: int) -> None:
+def test_paging_visits_each_top_level_comment_exactly_once(
+    rows: list[tuple[int, int]], order: SortOrder, limit: int
+) -> None:
     comments = [make(i + 1, up=up, minutes=minute) for i, (minute, up) in enumerate(rows)]
     seen: list[int] = []
     after = None

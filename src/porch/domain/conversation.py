@@ -40,7 +40,7 @@ class CommentNode:
 @dataclass(frozen=True)
 class ConversationPage:
     comments: list[CommentNode]
-    total: int            # published comments in the whole thread
+    total: int  # published comments in the whole thread
     top_level_total: int  # shown top-level entries (tombstones included)
     next_key: SortKey | None
 

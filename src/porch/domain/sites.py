@@ -12,10 +12,10 @@ from porch.errors import InvalidInput
 
 
 class ModerationMode(StrEnum):
-    PUBLISH = "publish"          # everything appears at once
-    HOLD_FIRST = "hold_first"    # a person's first comment on the site waits for a moderator
-    HOLD_LINKS = "hold_links"    # comments containing links wait
-    HOLD_ALL = "hold_all"        # every comment waits
+    PUBLISH = "publish"  # everything appears at once
+    HOLD_FIRST = "hold_first"  # a person's first comment on the site waits for a moderator
+    HOLD_LINKS = "hold_links"  # comments containing links wait
+    HOLD_ALL = "hold_all"  # every comment waits
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,9 @@ class SmtpSender:
     def __init__(self, url: str, sender: str, *, timeout: float = 10.0):
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-            raise ValueError(f"PORCH_SMTP_URL must look like smtp://host:port or smtps://user:pass@host:465, got {url!r}")
+            raise ValueError(
+                f"PORCH_SMTP_URL must look like smtp://host:port or smtps://user:pass@host:465, got {url!r}"
+            )
         self._host = parts.hostname
         self._tls = parts.scheme == "smtps"
         self._port = parts.port or (465 if self._tls else 25)
@@ -48,8 +50,14 @@ class SmtpSender:
     def send(self, mail: OutgoingMail) -> None:
         message = build_message(mail, self._sender)
         coroutine = aiosmtplib.send(
-            message, hostname=self._host, port=self._port, use_tls=self._tls, username=self._username,
-            password=self._password, timeout=self._timeout, start_tls=None if not self._tls else False,
+            message,
+            hostname=self._host,
+            port=self._port,
+            use_tls=self._tls,
+            username=self._username,
+            password=self._password,
+            timeout=self._timeout,
+            start_tls=None if not self._tls else False,
         )
         try:
             asyncio.get_running_loop()

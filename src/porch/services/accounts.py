@@ -44,16 +44,21 @@ def _check_name(name: str | None, email: str, errors: ErrorList) -> str:
     return clean or email.split("@", 1)[0][:MAX_NAME_LENGTH]
 
 
-def _create_account(uow: UnitOfWork, email: str, password: str | None, name: str, *, is_admin: bool,
-                    verified: bool, ctx: Context) -> Account:
+def _create_account(
+    uow: UnitOfWork, email: str, password: str | None, name: str, *, is_admin: bool, verified: bool, ctx: Context
+) -> Account:
     now = ctx.clock()
     if uow.accounts.get_by_email(email):
         raise Conflict("an account with this email exists: sign in, or ask for a sign-in link", code="account_exists")
     person = uow.people.add(display_name=name, website=None, now=now)
     verified_at = now if verified else None
     account = uow.accounts.add(
-        person_id=person.id, email=email, password_hash=_hasher.hash(password) if password else None,
-        is_admin=is_admin, now=now, verified_at=verified_at,
+        person_id=person.id,
+        email=email,
+        password_hash=_hasher.hash(password) if password else None,
+        is_admin=is_admin,
+        now=now,
+        verified_at=verified_at,
     )
     # An anonymous commenter may have used this address before: the address (and, once
     # verified, the history behind it) moves to the account only when the mail is confirmed.
@@ -109,7 +114,7 @@ def _mail_link(ctx: Context, uow: UnitOfWork, account: Account, purpose: str) ->
             to=account.email,
             subject="Confirm your email address",
             text=f"Open this link to confirm your address for commenting:\n\n{link}\n\n"
-                 f"It works once, for {minutes // 1440} days. If you did not sign up, ignore this mail.\n",
+            f"It works once, for {minutes // 1440} days. If you did not sign up, ignore this mail.\n",
         )
     else:
         link = f"{ctx.base_url}/auth/magic?token={token}"
@@ -117,7 +122,7 @@ def _mail_link(ctx: Context, uow: UnitOfWork, account: Account, purpose: str) ->
             to=account.email,
             subject="Your sign-in link",
             text=f"Open this link to sign in:\n\n{link}\n\n"
-                 f"It works once, for {minutes} minutes. If you did not ask for it, ignore this mail.\n",
+            f"It works once, for {minutes} minutes. If you did not ask for it, ignore this mail.\n",
         )
     ctx.send_after_commit(uow, mail)
 
@@ -128,8 +133,9 @@ def verify_email(ctx: Context, token: str) -> Account:
     with ctx.uow(write=True) as uow:
         account_id = uow.accounts.use_email_token(token_hash(token), PURPOSE_VERIFY, now)
         if account_id is None:
-            raise InvalidInput("this confirmation link is unknown, used or expired: ask for a new one",
-                               code="invalid_token")
+            raise InvalidInput(
+                "this confirmation link is unknown, used or expired: ask for a new one", code="invalid_token"
+            )
         account = _confirm(uow, account_id, now)
         uow.commit()
     return account
@@ -148,8 +154,9 @@ def _confirm(uow: UnitOfWork, account_id: int, now: datetime) -> Account:
 def _open_session(uow: UnitOfWork, account: Account, ctx: Context) -> str:
     token = new_token()
     now = ctx.clock()
-    uow.accounts.add_session(token_hash=token_hash(token), account_id=account.id, now=now,
-                             expires_at=now + SESSION_LIFETIME)
+    uow.accounts.add_session(
+        token_hash=token_hash(token), account_id=account.id, now=now, expires_at=now + SESSION_LIFETIME
+    )
     return token
 
 
@@ -183,8 +190,9 @@ def send_magic_link(ctx: Context, email: str) -> None:
     with ctx.uow(write=True) as uow:
         account = uow.accounts.get_by_email(email)
         if account is None:
-            account = _create_account(uow, email, None, _check_name(None, email, errors), is_admin=False,
-                                      verified=False, ctx=ctx)
+            account = _create_account(
+                uow, email, None, _check_name(None, email, errors), is_admin=False, verified=False, ctx=ctx
+            )
         _mail_link(ctx, uow, account, PURPOSE_MAGIC)
         uow.commit()
 
@@ -195,8 +203,9 @@ def redeem_magic_link(ctx: Context, token: str) -> SignedIn:
     with ctx.uow(write=True) as uow:
         account_id = uow.accounts.use_email_token(token_hash(token), PURPOSE_MAGIC, now)
         if account_id is None:
-            raise Unauthenticated("this sign-in link is unknown, used or expired: ask for a new one",
-                                  code="invalid_token")
+            raise Unauthenticated(
+                "this sign-in link is unknown, used or expired: ask for a new one", code="invalid_token"
+            )
         account = _confirm(uow, account_id, now)
         session = _open_session(uow, account, ctx)
         uow.commit()

@@ -16,7 +16,7 @@ MODERATING_ROLES = frozenset({"owner", "moderator"})
 class Requester:
     account: Account | None = None
     browser_token: str | None = None  # per-browser secret of an anonymous commenter
-    origin: str | None = None         # the browser's Origin; None for first-party pages and non-browsers
+    origin: str | None = None  # the browser's Origin; None for first-party pages and non-browsers
     remote_addr: str | None = None
 
 

@@ -48,7 +48,12 @@ def decode_cursor(cursor: str, order: SortOrder) -> SortKey:
 
 
 def read_thread(
-    ctx: Context, site_key: str, uri: str, *, order: SortOrder = SortOrder.OLDEST, cursor: str | None = None,
+    ctx: Context,
+    site_key: str,
+    uri: str,
+    *,
+    order: SortOrder = SortOrder.OLDEST,
+    cursor: str | None = None,
     limit: int = DEFAULT_PAGE_SIZE,
 ) -> ThreadView:
     """The conversation under a page, top level paged. Three queries whatever the thread's size."""

@@ -31,8 +31,14 @@ STATUS_BY_ERROR: list[tuple[type[PorchError], int]] = [
 ]
 
 
-def problem_response(status: int, code: str, title: str, detail: str, errors: list[dict[str, str]] | None = None,
-                     headers: dict[str, str] | None = None) -> JSONResponse:
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
         "title": title,
@@ -57,8 +63,12 @@ def _porch_error(_request: Request, exc: Exception) -> JSONResponse:
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return problem_response(
-        status, exc.code, exc.title, exc.detail,
-        [{"field": e.field, "message": e.message} for e in exc.errors] or None, headers,
+        status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        [{"field": e.field, "message": e.message} for e in exc.errors] or None,
+        headers,
     )
 
 
@@ -87,10 +97,14 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     phrase = HTTPStatus(exc.status_code).phrase
     code = phrase.lower().replace(" ", "_").replace("-", "_")
-    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else {
-        404: "there is nothing at this address",
-        405: "this address does not accept that method",
-    }.get(exc.status_code, phrase)
+    detail = (
+        exc.detail
+        if isinstance(exc.detail, str) and exc.detail != phrase
+        else {
+            404: "there is nothing at this address",
+            405: "this address does not accept that method",
+        }.get(exc.status_code, phrase)
+    )
     return problem_response(exc.status_code, code, phrase, detail, headers=getattr(exc, "headers", None))
 
 

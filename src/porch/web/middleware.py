@@ -11,8 +11,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 def _problem(status: int, code: str, title: str, detail: str) -> tuple[dict[str, object], bytes]:
     body = json.dumps(
-        {"type": f"https://porch.invalid/problems/{code}", "title": title, "status": status,
-         "detail": detail, "code": code}
+        {
+            "type": f"https://porch.invalid/problems/{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code,
+        }
     ).encode()
     start = {
         "type": "http.response.start",
@@ -105,8 +110,11 @@ class SiteCorsMiddleware:
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
             await self._preflight(origin, headers, send)
             return
-        cors_headers = [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin"),
-                        (b"access-control-expose-headers", b"ETag, Retry-After")]
+        cors_headers = [
+            (b"access-control-allow-origin", origin.encode("latin-1")),
+            (b"vary", b"Origin"),
+            (b"access-control-expose-headers", b"ETag, Retry-After"),
+        ]
 
         async def send_with_cors(message: Message) -> None:
             if message["type"] == "http.response.start":

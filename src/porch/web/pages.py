@@ -39,19 +39,28 @@ async def demo_index(request: Request, ctx: Context = Depends(get_context)) -> H
     posts = demo_posts()
     key = await run_in_threadpool(_demo_site_key, ctx)
     counts = await run_in_threadpool(thread_service.count_comments, ctx, key, [p.url for p in posts]) if key else {}
-    return templates.TemplateResponse(request, "demo_index.html", {"posts": posts, "counts": counts, "loaded": bool(key)})
+    return templates.TemplateResponse(
+        request, "demo_index.html", {"posts": posts, "counts": counts, "loaded": bool(key)}
+    )
 
 
 @router.get("/demo/{slug}", response_class=HTMLResponse)
-async def demo_post(request: Request, slug: str, sort: str = "oldest", ctx: Context = Depends(get_context)) -> HTMLResponse:
+async def demo_post(
+    request: Request, slug: str, sort: str = "oldest", ctx: Context = Depends(get_context)
+) -> HTMLResponse:
     post = next((p for p in demo_posts() if p.slug == slug), None)
     key = await run_in_threadpool(_demo_site_key, ctx)
     if post is None or key is None:
-        return templates.TemplateResponse(request, "message.html", {
-            "title": "Not here", "message": "There is no such demo post (was `porch demo` run?)."}, status_code=404)
+        return templates.TemplateResponse(
+            request,
+            "message.html",
+            {"title": "Not here", "message": "There is no such demo post (was `porch demo` run?)."},
+            status_code=404,
+        )
     order = thread_service.SortOrder(sort) if sort in {"oldest", "newest", "best"} else thread_service.SortOrder.OLDEST
-    view = await run_in_threadpool(thread_service.read_thread, ctx, key, post.url, order=order,
-                                   limit=thread_service.MAX_PAGE_SIZE)
+    view = await run_in_threadpool(
+        thread_service.read_thread, ctx, key, post.url, order=order, limit=thread_service.MAX_PAGE_SIZE
+    )
     return templates.TemplateResponse(request, "demo_post.html", {"post": post, "view": view, "sort": order.value})
 
 
@@ -60,10 +69,14 @@ async def verify_page(request: Request, token: str = "", ctx: Context = Depends(
     try:
         account = await run_in_threadpool(account_service.verify_email, ctx, token)
     except PorchError as exc:
-        return templates.TemplateResponse(request, "message.html", {"title": "Link not valid", "message": exc.detail},
-                                          status_code=400)
-    return templates.TemplateResponse(request, "message.html", {
-        "title": "Address confirmed", "message": f"{account.email} is confirmed. You can close this page."})
+        return templates.TemplateResponse(
+            request, "message.html", {"title": "Link not valid", "message": exc.detail}, status_code=400
+        )
+    return templates.TemplateResponse(
+        request,
+        "message.html",
+        {"title": "Address confirmed", "message": f"{account.email} is confirmed. You can close this page."},
+    )
 
 
 @router.get("/auth/magic", response_class=HTMLResponse)
@@ -73,13 +86,15 @@ async def magic_page(request: Request, token: str = "") -> HTMLResponse:
 
 
 @router.post("/auth/magic", response_model=None)
-async def magic_sign_in(request: Request, token: str = Form(""), ctx: Context = Depends(get_context)
-                        ) -> HTMLResponse | RedirectResponse:
+async def magic_sign_in(
+    request: Request, token: str = Form(""), ctx: Context = Depends(get_context)
+) -> HTMLResponse | RedirectResponse:
     try:
         signed_in = await run_in_threadpool(account_service.redeem_magic_link, ctx, token)
     except PorchError as exc:
-        return templates.TemplateResponse(request, "message.html", {"title": "Link not valid", "message": exc.detail},
-                                          status_code=400)
+        return templates.TemplateResponse(
+            request, "message.html", {"title": "Link not valid", "message": exc.detail}, status_code=400
+        )
     response = RedirectResponse("/", status_code=303)
     set_session_cookie(response, request, signed_in.session_token)
     return response

@@ -25,12 +25,26 @@ class AccountRepository:
     def __init__(self, connection: Connection):
         self._db = connection
 
-    def add(self, *, person_id: int, email: str, password_hash: str | None, is_admin: bool, now: datetime,
-            verified_at: datetime | None = None) -> Account:
+    def add(
+        self,
+        *,
+        person_id: int,
+        email: str,
+        password_hash: str | None,
+        is_admin: bool,
+        now: datetime,
+        verified_at: datetime | None = None,
+    ) -> Account:
         row = self._db.execute(
             insert(accounts)
-            .values(person_id=person_id, email=email, password_hash=password_hash, is_admin=is_admin,
-                    created_at=now, email_verified_at=verified_at)
+            .values(
+                person_id=person_id,
+                email=email,
+                password_hash=password_hash,
+                is_admin=is_admin,
+                created_at=now,
+                email_verified_at=verified_at,
+            )
             .returning(*accounts.c)
         ).one()
         return _account(row)
@@ -81,8 +95,9 @@ class AccountRepository:
         self._db.execute(delete(sessions).where(sessions.c.token_hash == token_hash))
 
     # emailed single-use tokens (verification, magic links) -----------------------------------
-    def add_email_token(self, *, token_hash: str, account_id: int, purpose: str, now: datetime,
-                        expires_at: datetime) -> None:
+    def add_email_token(
+        self, *, token_hash: str, account_id: int, purpose: str, now: datetime, expires_at: datetime
+    ) -> None:
         self._db.execute(
             insert(email_tokens).values(
                 token_hash=token_hash, account_id=account_id, purpose=purpose, created_at=now, expires_at=expires_at

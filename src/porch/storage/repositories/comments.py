@@ -10,9 +10,19 @@ from porch.domain.votes import tally_change
 from porch.storage.schema import comments, threads, votes
 
 _COMMENT_COLUMNS = [
-    comments.c.id, comments.c.thread_id, comments.c.parent_id, comments.c.person_id, comments.c.author_name,
-    comments.c.author_website, comments.c.body_source, comments.c.body_html, comments.c.status,
-    comments.c.created_at, comments.c.edited_at, comments.c.upvotes, comments.c.downvotes,
+    comments.c.id,
+    comments.c.thread_id,
+    comments.c.parent_id,
+    comments.c.person_id,
+    comments.c.author_name,
+    comments.c.author_website,
+    comments.c.body_source,
+    comments.c.body_html,
+    comments.c.status,
+    comments.c.created_at,
+    comments.c.edited_at,
+    comments.c.upvotes,
+    comments.c.downvotes,
 ]
 
 
@@ -38,15 +48,38 @@ class CommentRepository:
     def __init__(self, connection: Connection):
         self._db = connection
 
-    def add(self, *, thread_id: int, parent_id: int | None, person_id: int | None, author_name: str,
-            author_website: str | None, body_source: str, body_html: str, status: CommentStatus,
-            now: datetime, edit_token_hash: str | None, remote_addr: str | None) -> Comment:
+    def add(
+        self,
+        *,
+        thread_id: int,
+        parent_id: int | None,
+        person_id: int | None,
+        author_name: str,
+        author_website: str | None,
+        body_source: str,
+        body_html: str,
+        status: CommentStatus,
+        now: datetime,
+        edit_token_hash: str | None,
+        remote_addr: str | None,
+    ) -> Comment:
         row = self._db.execute(
             insert(comments)
-            .values(thread_id=thread_id, parent_id=parent_id, person_id=person_id, author_name=author_name,
-                    author_website=author_website, body_source=body_source, body_html=body_html,
-                    status=status.value, created_at=now, upvotes=0, downvotes=0,
-                    edit_token_hash=edit_token_hash, remote_addr=remote_addr)
+            .values(
+                thread_id=thread_id,
+                parent_id=parent_id,
+                person_id=person_id,
+                author_name=author_name,
+                author_website=author_website,
+                body_source=body_source,
+                body_html=body_html,
+                status=status.value,
+                created_at=now,
+                upvotes=0,
+                downvotes=0,
+                edit_token_hash=edit_token_hash,
+                remote_addr=remote_addr,
+            )
             .returning(*_COMMENT_COLUMNS)
         ).one()
         return _comment(row)
@@ -68,16 +101,25 @@ class CommentRepository:
 
     def update_body(self, comment_id: int, *, body_source: str, body_html: str, now: datetime) -> None:
         self._db.execute(
-            update(comments).where(comments.c.id == comment_id)
+            update(comments)
+            .where(comments.c.id == comment_id)
             .values(body_source=body_source, body_html=body_html, edited_at=now)
         )
 
     def mark_deleted(self, comment_id: int, now: datetime) -> None:
         """Keep the row (replies hang from it) but nothing of what the author wrote."""
         self._db.execute(
-            update(comments).where(comments.c.id == comment_id)
-            .values(status=CommentStatus.DELETED.value, body_source="", body_html="", author_website=None,
-                    author_name="", edit_token_hash=None, edited_at=now)
+            update(comments)
+            .where(comments.c.id == comment_id)
+            .values(
+                status=CommentStatus.DELETED.value,
+                body_source="",
+                body_html="",
+                author_website=None,
+                author_name="",
+                edit_token_hash=None,
+                edited_at=now,
+            )
         )
 
     def has_published_on_site(self, person_id: int, site_id: int) -> bool:
@@ -107,12 +149,15 @@ class CommentRepository:
         if new == 0:
             self._db.execute(votes.delete().where(where))
         elif old == 0:
-            self._db.execute(insert(votes).values(comment_id=comment_id, person_id=person_id, value=new, updated_at=now))
+            self._db.execute(
+                insert(votes).values(comment_id=comment_id, person_id=person_id, value=new, updated_at=now)
+            )
         else:
             self._db.execute(update(votes).where(where).values(value=new, updated_at=now))
         up, down = tally_change(old, new)
         if up or down:
             self._db.execute(
-                update(comments).where(comments.c.id == comment_id)
+                update(comments)
+                .where(comments.c.id == comment_id)
                 .values(upvotes=comments.c.upvotes + up, downvotes=comments.c.downvotes + down)
             )

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from porch.domain.people import Person
-from porch.storage.schema import person_emails, people
+from porch.storage.schema import people, person_emails
 
 
 def _person(row: Any) -> Person:
@@ -59,8 +59,12 @@ class PersonRepository:
 
     def move_email(self, email: str, person_id: int, *, verified_at: datetime | None) -> None:
         self._db.execute(
-            update(person_emails).where(person_emails.c.email == email).values(person_id=person_id, verified_at=verified_at)
+            update(person_emails)
+            .where(person_emails.c.email == email)
+            .values(person_id=person_id, verified_at=verified_at)
         )
 
     def update_profile(self, person_id: int, *, display_name: str, website: str | None) -> None:
-        self._db.execute(update(people).where(people.c.id == person_id).values(display_name=display_name, website=website))
+        self._db.execute(
+            update(people).where(people.c.id == person_id).values(display_name=display_name, website=website)
+        )

@@ -66,9 +66,13 @@ class SiteRepository:
         ).scalar()
 
     def set_role(self, site_id: int, account_id: int, role: str) -> None:
-        self._db.execute(site_roles.delete().where(site_roles.c.site_id == site_id, site_roles.c.account_id == account_id))
+        self._db.execute(
+            site_roles.delete().where(site_roles.c.site_id == site_id, site_roles.c.account_id == account_id)
+        )
         self._db.execute(insert(site_roles).values(site_id=site_id, account_id=account_id, role=role))
 
     def roles_of_account(self, account_id: int) -> dict[int, str]:
-        rows = self._db.execute(select(site_roles.c.site_id, site_roles.c.role).where(site_roles.c.account_id == account_id))
-        return {site_id: role for site_id, role in rows}
+        rows = self._db.execute(
+            select(site_roles.c.site_id, site_roles.c.role).where(site_roles.c.account_id == account_id)
+        )
+        return {row.site_id: row.role for row in rows}

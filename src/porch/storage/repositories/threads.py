@@ -45,7 +45,9 @@ class ThreadRepository:
             with self._db.begin_nested():
                 row = self._db.execute(
                     insert(threads)
-                    .values(site_id=site_id, key=key, uri=uri, title=title, created_at=now, comment_count=0, closed=False)
+                    .values(
+                        site_id=site_id, key=key, uri=uri, title=title, created_at=now, comment_count=0, closed=False
+                    )
                     .returning(*threads.c)
                 ).one()
             return _thread(row)
@@ -62,7 +64,7 @@ class ThreadRepository:
                 threads.c.site_id == site_id, threads.c.key.in_(list(set(keys)))
             )
         )
-        return {key: count for key, count in rows}
+        return {row.key: row.comment_count for row in rows}
 
     def add_to_count(self, thread_id: int, delta: int, *, now: datetime | None = None) -> None:
         values: dict[str, Any] = {"comment_count": threads.c.comment_count + delta}

@@ -41,13 +41,22 @@ async def login_page(request: Request, next: str = "/admin/") -> HTMLResponse:
 
 
 @router.post("/login", response_model=None)
-async def login(request: Request, email: str = Form(""), password: str = Form(""), next: str = Form("/admin/"),
-                ctx: Context = Depends(get_context)) -> Response:
+async def login(
+    request: Request,
+    email: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/admin/"),
+    ctx: Context = Depends(get_context),
+) -> Response:
     try:
         signed_in = await run_in_threadpool(account_service.log_in, ctx, email, password)
     except (Unauthenticated, PorchError) as exc:
-        return render(request, "admin/login.html", {"next": _safe_next(next), "error": exc.detail, "email": email},
-                      status_code=401)
+        return render(
+            request,
+            "admin/login.html",
+            {"next": _safe_next(next), "error": exc.detail, "email": email},
+            status_code=401,
+        )
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, request, signed_in.session_token)
     return response

@@ -20,42 +20,68 @@ MODERATORS = frozenset({"owner", "moderator"})
 
 
 @router.get("/", response_class=HTMLResponse)
-async def dashboard(request: Request, account: Account = Depends(require_account),
-                    ctx: Context = Depends(get_context)) -> HTMLResponse:
+async def dashboard(
+    request: Request, account: Account = Depends(require_account), ctx: Context = Depends(get_context)
+) -> HTMLResponse:
     managed = await run_in_threadpool(site_service.sites_managed_by, ctx, account)
     return render(request, "admin/sites.html", {"account": account, "managed": managed})
 
 
 @router.get("/sites/{site_key}", response_class=HTMLResponse)
-async def site_page(request: Request, site_key: str, account: Account = Depends(require_account),
-                    ctx: Context = Depends(get_context)) -> HTMLResponse:
+async def site_page(
+    request: Request, site_key: str, account: Account = Depends(require_account), ctx: Context = Depends(get_context)
+) -> HTMLResponse:
     try:
         managed = await run_in_threadpool(site_service.access_site_by_account, ctx, site_key, account, MODERATORS)
     except Forbidden as exc:
         return forbidden_page(request, exc)
-    return render(request, "admin/site.html", {"account": account, "managed": managed, "site": managed.site,
-                                               "saved": request.query_params.get("saved"), "error": None})
+    return render(
+        request,
+        "admin/site.html",
+        {
+            "account": account,
+            "managed": managed,
+            "site": managed.site,
+            "saved": request.query_params.get("saved"),
+            "error": None,
+        },
+    )
 
 
 @router.post("/sites/{site_key}/settings", response_model=None)
-async def save_settings(request: Request, site_key: str, account: Account = Depends(require_account),
-                        ctx: Context = Depends(get_context), edit_window_seconds: str = Form(...),
-                        moderation: str = Form(...), max_comment_length: str = Form(...),
-                        max_depth: str = Form(...), origins: str = Form(""),
-                        require_name: str | None = Form(None), allow_anonymous: str | None = Form(None)) -> Response:
+async def save_settings(
+    request: Request,
+    site_key: str,
+    account: Account = Depends(require_account),
+    ctx: Context = Depends(get_context),
+    edit_window_seconds: str = Form(...),
+    moderation: str = Form(...),
+    max_comment_length: str = Form(...),
+    max_depth: str = Form(...),
+    origins: str = Form(""),
+    require_name: str | None = Form(None),
+    allow_anonymous: str | None = Form(None),
+) -> Response:
     try:
         managed = await run_in_threadpool(site_service.access_site_by_account, ctx, site_key, account, OWNERS)
     except Forbidden as exc:
         return forbidden_page(request, exc)
     values = {
-        "edit_window_seconds": edit_window_seconds, "moderation": moderation,
-        "max_comment_length": max_comment_length, "max_depth": max_depth,
-        "require_name": "true" if require_name else "false", "allow_anonymous": "true" if allow_anonymous else "false",
+        "edit_window_seconds": edit_window_seconds,
+        "moderation": moderation,
+        "max_comment_length": max_comment_length,
+        "max_depth": max_depth,
+        "require_name": "true" if require_name else "false",
+        "allow_anonymous": "true" if allow_anonymous else "false",
         "origins": ",".join(origins.split()),
     }
     try:
         await run_in_threadpool(site_service.configure_site, ctx, site_key, values)
     except PorchError as exc:
-        return render(request, "admin/site.html", {"account": account, "managed": managed, "site": managed.site,
-                                                   "saved": None, "error": exc.detail}, status_code=422)
+        return render(
+            request,
+            "admin/site.html",
+            {"account": account, "managed": managed, "site": managed.site, "saved": None, "error": exc.detail},
+            status_code=422,
+        )
     return RedirectResponse(f"/admin/sites/{site_key}?saved=1", status_code=303)

@@ -16,12 +16,21 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z") if moment else None
 
 
-def comment_json(comment: Comment, *, tombstone: bool = False, replies: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def comment_json(
+    comment: Comment, *, tombstone: bool = False, replies: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     if tombstone:
         return {
-            "id": comment.id, "parent": comment.parent_id, "status": "deleted", "deleted": True, "author": None,
-            "body_html": "", "created_at": iso(comment.created_at), "edited_at": None,
-            "votes": {"up": 0, "down": 0, "score": 0}, "replies": replies or [],
+            "id": comment.id,
+            "parent": comment.parent_id,
+            "status": "deleted",
+            "deleted": True,
+            "author": None,
+            "body_html": "",
+            "created_at": iso(comment.created_at),
+            "edited_at": None,
+            "votes": {"up": 0, "down": 0, "score": 0},
+            "replies": replies or [],
         }
     return {
         "id": comment.id,
@@ -56,7 +65,9 @@ def thread_page_json(view: ThreadView) -> dict[str, Any]:
     thread = view.thread
     return {
         "site": view.site.key,
-        "thread": {"id": thread.id, "uri": thread.uri, "title": thread.title, "closed": thread.closed} if thread else None,
+        "thread": {"id": thread.id, "uri": thread.uri, "title": thread.title, "closed": thread.closed}
+        if thread
+        else None,
         "sort": view.order.value,
         "total": view.page.total,
         "top_level_total": view.page.top_level_total,
@@ -69,6 +80,10 @@ def thread_page_json(view: ThreadView) -> dict[str, Any]:
 
 def account_json(account: Account, name: str) -> dict[str, Any]:
     return {
-        "id": account.id, "email": account.email, "email_verified": account.is_verified,
-        "is_admin": account.is_admin, "person": account.person_id, "name": name,
+        "id": account.id,
+        "email": account.email,
+        "email_verified": account.is_verified,
+        "is_admin": account.is_admin,
+        "person": account.person_id,
+        "name": name,
     }
