@@ -10,6 +10,8 @@ reader's browser): ``![alt](url)`` becomes a link.
 
 from __future__ import annotations
 
+import re
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -34,6 +36,20 @@ def _build_renderer() -> MarkdownIt:
 _renderer = _build_renderer()
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
+
+
+def _drop_disguised_urls(tag: str, attribute: str, value: str) -> str | None:
+    # nh3 reads ``java&#1;&#2;script:…`` as a relative URL and keeps it; a browser that skips
+    # control characters (as old ones did) would read javascript:. Judge the scheme with every
+    # control and space character removed, and drop the URL when that scheme is not allowed.
+    if attribute == "href":
+        scheme, colon, _ = "".join(ch for ch in value if ord(ch) > 0x20 and ord(ch) != 0x7F).partition(":")
+        if colon and _SCHEME.fullmatch(scheme) and scheme.lower() not in ALLOWED_URL_SCHEMES:
+            return None
+    return value
+
+
 def sanitise_html(html: str) -> str:
     """Reduce any HTML to the comment allow-list (also used for imported HTML)."""
     return nh3.clean(
@@ -43,6 +59,7 @@ def sanitise_html(html: str) -> str:
         url_schemes=set(ALLOWED_URL_SCHEMES),
         link_rel=LINK_REL,
         strip_comments=True,
+        attribute_filter=_drop_disguised_urls,
     )
 
 

@@ -70,7 +70,10 @@ def check_page_uri(uri: str) -> str:
         raise InvalidInput("uri: the page URL contains control characters", code="invalid_uri")
     if uri.startswith("/") and not uri.startswith("//"):
         return uri
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+    except ValueError as exc:  # e.g. "https://[bad/": an unclosed IPv6 bracket
+        raise InvalidInput("uri: the page URL is not a valid URL", code="invalid_uri") from exc
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InvalidInput(
             "uri: give the page as an absolute http(s) URL or a path starting with '/'", code="invalid_uri"
