@@ -7,6 +7,7 @@ from functools import partial
 from sqlalchemy import Engine
 
 from porch.config import Settings
+from porch.live.memory import MemoryHub
 from porch.mail.senders import LogSender, MailSender, SmtpSender
 from porch.services.context import Context
 from porch.storage.engine import create_database_engine
@@ -25,4 +26,5 @@ def build_context(settings: Settings, *, engine: Engine | None = None, mail: Mai
         uow=partial(UnitOfWork, engine),
         mail=mail or build_mail_sender(settings),
         base_url=settings.base_url,
+        live=MemoryHub(),
     )

@@ -20,6 +20,7 @@ from porch.domain.sites import ModerationMode, Site
 from porch.domain.threads import Thread, check_page_uri, check_title, thread_key
 from porch.domain.votes import check_vote
 from porch.errors import Conflict, ErrorList, Forbidden, InvalidInput, NotFound, Unauthenticated
+from porch.live import CommentEvent
 from porch.services.context import Context, new_token, token_hash
 from porch.services.requesters import Requester, check_origin, is_moderator
 from porch.storage.unit_of_work import UnitOfWork
@@ -112,6 +113,8 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
         if decision.status == CommentStatus.PUBLISHED:
             uow.threads.add_to_count(thread.id, 1, now=now)
         uow.commit()
+        if decision.status == CommentStatus.PUBLISHED:
+            ctx.live.publish(CommentEvent("posted", site.id, thread.key, comment))
 
     window = site.settings.edit_window_seconds
     return PostedComment(
@@ -166,7 +169,7 @@ def _commenting_person(uow: UnitOfWork, requester: Requester, author: AuthorInpu
 
 def _changeable_comment(
     uow: UnitOfWork, comment_id: int, requester: Requester, edit_token: str | None, now: datetime
-) -> tuple[Comment, Site, bool]:
+) -> tuple[Comment, Site, Thread]:
     comment = uow.comments.get(comment_id, lock=uow.for_update)
     if comment is None:
         raise NotFound(f"there is no comment {comment_id}", code="unknown_comment")
@@ -186,7 +189,7 @@ def _changeable_comment(
         is_moderator=moderator,
     )
     check_may_change(comment, actor, edit_window_seconds=site.settings.edit_window_seconds, now=now)
-    return comment, site, moderator
+    return comment, site, thread
 
 
 def edit_comment(
@@ -195,7 +198,7 @@ def edit_comment(
     """Replace a comment's text (author within the edit window, moderators always)."""
     now = ctx.clock()
     with ctx.uow(write=True) as uow:
-        comment, site, _ = _changeable_comment(uow, comment_id, requester, edit_token, now)
+        comment, site, thread = _changeable_comment(uow, comment_id, requester, edit_token, now)
         if comment.status == CommentStatus.DELETED:
             raise Forbidden("a deleted comment cannot be edited", code="comment_deleted")
         errors = ErrorList()
@@ -204,6 +207,8 @@ def edit_comment(
         uow.comments.update_body(comment_id, body_source=text, body_html=render_markdown(text), now=now)
         edited = uow.comments.get(comment_id)
         uow.commit()
+        if edited is not None and edited.status == CommentStatus.PUBLISHED:
+            ctx.live.publish(CommentEvent("edited", site.id, thread.key, edited))
     assert edited is not None
     return edited
 
@@ -212,13 +217,14 @@ def delete_comment(ctx: Context, comment_id: int, requester: Requester, *, edit_
     """Delete a comment: its text and author are gone; the row stays as a tombstone for its replies."""
     now = ctx.clock()
     with ctx.uow(write=True) as uow:
-        comment, _, _ = _changeable_comment(uow, comment_id, requester, edit_token, now)
+        comment, site, thread = _changeable_comment(uow, comment_id, requester, edit_token, now)
         if comment.status == CommentStatus.DELETED:
             return
         uow.comments.mark_deleted(comment_id, now)
         if comment.status == CommentStatus.PUBLISHED:
             uow.threads.add_to_count(comment.thread_id, -1)
         uow.commit()
+        ctx.live.publish(CommentEvent("deleted", site.id, thread.key, comment))
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from porch.live import LiveHub, NoLive
 from porch.mail.message import OutgoingMail
 from porch.mail.senders import MailSender
 from porch.storage.unit_of_work import UnitOfWork
@@ -26,6 +27,7 @@ class Context:
     mail: MailSender
     base_url: str
     clock: Callable[[], datetime] = utc_now
+    live: LiveHub = field(default_factory=NoLive)  # where committed comment changes are announced
 
     def send_after_commit(self, uow: UnitOfWork, mail: OutgoingMail) -> None:
         def deliver() -> None:

@@ -16,12 +16,13 @@ from porch.bootstrap import build_context
 from porch.config import Settings
 from porch.services.context import Context
 from porch.services.sites import all_allowed_origins
-from porch.web.api import auth, comments, threads
+from porch.web.api import auth, comments, preview, stream, threads
 from porch.web.errors import install_error_handlers
 from porch.web.middleware import BodyLimitMiddleware, SiteCorsMiddleware
 from porch.web.admin import router as admin_router
 from porch.web.admin.auth import SignInRequired
 from porch.web.pages import router as pages_router
+from porch.web.static_files import router as static_router
 
 STATIC = Path(__file__).parent / "static"
 ORIGINS_CACHE_SECONDS = 5.0
@@ -44,8 +45,11 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.include_router(threads.router)
     app.include_router(comments.router)
     app.include_router(auth.router)
+    app.include_router(preview.router)
+    app.include_router(stream.router)
     app.include_router(pages_router)
     app.include_router(admin_router)
+    app.include_router(static_router)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(_request: Request, exc: SignInRequired) -> RedirectResponse:

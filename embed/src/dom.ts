@@ -1,0 +1,60 @@
+// Building the widget: DOM APIs and textContent only, except insertSanitisedHtml below.
+
+type Child = Node | string | null | undefined | false
+type Props = Record<string, string | number | boolean | EventListener | null | undefined>
+
+/** h('button', {class: 'x', onclick: fn}, 'text') — attributes via setAttribute, text as text nodes. */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag)
+  for (const key in props) {
+    const value = props[key]
+    if (typeof value === 'function') el.addEventListener(key.slice(2), value)
+    else if (value === true) el.setAttribute(key, '')
+    else if (value != null && value !== false) el.setAttribute(key, String(value))
+  }
+  for (const child of children) if (child != null && child !== false) el.append(child)
+  return el
+}
+
+const ALLOWED_TAGS = new Set(
+  'P BR A EM STRONG DEL S CODE PRE BLOCKQUOTE UL OL LI HR H1 H2 H3 H4 H5 H6'.split(' '))
+const ALLOWED_ATTRIBUTES: Record<string, string[]> = { A: ['href', 'title', 'rel'], OL: ['start'] }
+const SAFE_URL = /^(https?:|mailto:)/i
+
+/**
+ * THE ONE PLACE HTML IS INSERTED. Audit every change.
+ *
+ * `html` is a comment body (or preview) rendered and sanitised by the Porch server
+ * (markdown-it with raw HTML off, then the nh3/ammonia allow-list in porch.domain.markup).
+ * We still never trust it blindly on someone else's page: it is parsed into an inert
+ * <template> (no scripts run, nothing loads), then every element and attribute outside the
+ * same allow-list is removed and links must be http(s)/mailto, before it is attached.
+ * Everything else in the widget (names, websites, dates, messages) is set with textContent
+ * or setAttribute.
+ */
+export function insertSanitisedHtml(target: Element, html: string): void {
+  const template = document.createElement('template')
+  template.innerHTML = html
+  const walker = document.createTreeWalker(template.content, NodeFilter.SHOW_ELEMENT)
+  const doomed: Element[] = []
+  for (let node = walker.nextNode() as Element | null; node; node = walker.nextNode() as Element | null) {
+    if (!ALLOWED_TAGS.has(node.tagName)) { doomed.push(node); continue }
+    const allowed = ALLOWED_ATTRIBUTES[node.tagName] || []
+    for (const attr of Array.from(node.attributes)) {
+      if (!allowed.includes(attr.name) || (attr.name === 'href' && !SAFE_URL.test(attr.value.trim()))) {
+        node.removeAttribute(attr.name)
+      }
+    }
+    if (node.tagName === 'A') {
+      node.setAttribute('rel', 'nofollow ugc noopener noreferrer')
+      node.setAttribute('target', '_blank')
+    }
+  }
+  // An unknown element is replaced by its text, so nothing a commenter wrote silently vanishes.
+  for (const node of doomed) node.replaceWith(node.textContent || '')
+  target.replaceChildren(template.content)
+}
+
+/** An http(s) address or null: a commenter's website never becomes a javascript: link. */
+export const webAddress = (url: string | null | undefined): string | null =>
+  url && /^https?:\/\//i.test(url) ? url : null

@@ -1,0 +1,358 @@
+// The widget: loads a page's conversation (one request), renders it, and keeps it current.
+import type { Config } from './config'
+import type { Comment, LiveEvent, Posted, Sort, ThreadPage } from './types'
+import type { Node, RenderContext } from './render'
+import { ApiError, api, query } from './api'
+import { h } from './dom'
+import { i18n, type I18n } from './i18n'
+import { actions, body, column as columnOf, displayName, renderTree, replyBox } from './render'
+import { postbox } from './postbox'
+import { signInPanel } from './auth'
+import { listen } from './live'
+import { editToken, myVotes, rememberVote, save, session, browserToken } from './store'
+import CSS from './style.css'
+
+const SORTS: Sort[] = ['oldest', 'newest', 'best']
+const MAX_PERMALINK_PAGES = 20
+
+export class Widget implements RenderContext {
+  cfg: Config
+  t: I18n
+  nodes = new Map<number, Node>()
+  sources = new Map<number, string>() // Markdown we posted in this page view, for editing
+  maxDepth = 6
+  closed = false
+  windowSeconds = 900
+  sort: Sort
+  cursor: string | null = null
+  total = 0
+  remaining = 0
+  loaded = false
+  root: HTMLElement
+  head = h('h2', { class: 'hd', 'aria-live': 'polite' })
+  list = h('div', { class: 'ls' })
+  more = h('button', { type: 'button', class: 'mo', 'data-a': 'more', hidden: true })
+  status = h('p', { class: 'st', role: 'status' })
+  account = h('div', { class: 'acct' })
+  box = h('div')
+  sortBar: HTMLElement
+
+  constructor(cfg: Config, shadow: ShadowRoot) {
+    this.cfg = cfg
+    this.t = i18n(cfg.lang)
+    this.sort = cfg.sort
+    this.sortBar = h('div', { class: 'so', role: 'group', 'aria-label': this.t.t('sort') },
+      ...SORTS.map((s) => h('button', { type: 'button', 'data-a': 'sort', 'data-s': s, 'aria-pressed': String(s === this.sort) }, this.t.t(s))))
+    this.root = h('section', { class: 'p', lang: cfg.lang, 'aria-label': this.t.t('label') },
+      h('div', { class: 'top' }, this.head, this.sortBar),
+      this.account, this.box, this.status, this.list, this.more,
+      h('p', { class: 'pw' }, this.t.t('powered')))
+    this.root.addEventListener('click', (e) => this.click(e))
+    if ('adoptedStyleSheets' in shadow && typeof CSSStyleSheet.prototype.replaceSync === 'function') {
+      // A constructed sheet is not inline CSS: pages with a strict CSP still style the widget.
+      const sheet = new CSSStyleSheet()
+      sheet.replaceSync(CSS)
+      shadow.adoptedStyleSheets = [sheet]
+    } else {
+      shadow.append(h('style', null, CSS))
+    }
+    shadow.append(this.root)
+    const theme = (): void => this.root.setAttribute('data-theme', cfg.theme === 'auto' ? pageTheme(shadow.host) : cfg.theme)
+    theme()
+    matchMedia('(prefers-color-scheme: dark)').addEventListener('change', theme)
+    this.renderAccount()
+    this.box.append(postbox(this, 'new'))
+    window.setInterval(() => this.refreshTimes(), 60000)
+    window.addEventListener('hashchange', () => this.permalink())
+  }
+
+  // --- what render.ts asks -------------------------------------------------------------
+  nameOf(c: Comment): string { return displayName(this, c) }
+
+  mine(c: Comment): boolean {
+    const s = session()
+    return !!editToken(c.id) || this.sources.has(c.id) || !!(s && c.author && c.author.person === s.account.person)
+  }
+
+  editable(c: Comment): boolean {
+    const s = session()
+    if (c.deleted) return false
+    if (s && s.account.is_admin) return true
+    const open = Date.parse(c.created_at) + this.windowSeconds * 1000 > Date.now()
+    return !!editToken(c.id) || (open && !!s && !!c.author && c.author.person === s.account.person)
+  }
+
+  myVote(id: number): number { return myVotes()[id] || 0 }
+
+  // --- loading ---------------------------------------------------------------------------
+  async load(more = false): Promise<void> {
+    const params: Record<string, string> = { site: this.cfg.site, uri: this.cfg.uri, sort: this.sort, limit: String(this.cfg.limit) }
+    if (more && this.cursor) params.cursor = this.cursor
+    this.more.disabled = true
+    let page: ThreadPage
+    try {
+      page = await api<ThreadPage>(this.cfg, 'GET', 'threads?' + query(params))
+    } catch (err) {
+      this.status.replaceChildren(
+        h('span', null, err instanceof ApiError && err.status === 404 ? err.message : this.t.t('loadError') + ' '),
+        h('button', { type: 'button', class: 'ghost', 'data-a': 'retry' }, this.t.t('retry')))
+      return
+    } finally {
+      this.more.disabled = false
+    }
+    this.status.textContent = ''
+    this.maxDepth = page.max_depth
+    this.windowSeconds = page.edit_window_seconds
+    this.closed = !!(page.thread && page.thread.closed)
+    this.box.hidden = this.closed
+    if (!more) {
+      this.nodes.clear()
+      this.list.textContent = ''
+      this.remaining = page.top_level_total
+    }
+    this.render(page.comments)
+    this.remaining -= page.comments.length
+    this.cursor = page.next_cursor
+    this.setTotal(page.total)
+    this.showMore()
+    if (!this.loaded) {
+      this.loaded = true
+      listen(this.cfg, (event) => this.live(event), () => this.poll())
+    }
+  }
+
+  render(comments: Comment[]): void {
+    const start = performance.now()
+    const fragment = document.createDocumentFragment()
+    for (const c of comments) renderTree(this, c, 0, fragment as unknown as Element)
+    this.list.append(fragment)
+    performance.measure('porch:render', { start, end: performance.now(), detail: this.nodes.size })
+  }
+
+  setTotal(total: number): void {
+    this.total = Math.max(0, total)
+    this.head.textContent = this.total ? this.t.n('comments', this.total) : this.t.t('empty')
+  }
+
+  showMore(): void {
+    this.more.hidden = !this.cursor
+    this.more.textContent = this.t.n('more', Math.max(this.remaining, 1))
+  }
+
+  async poll(): Promise<void> {
+    // Fallback for live updates: re-read the first page and add what is new.
+    const params = { site: this.cfg.site, uri: this.cfg.uri, sort: this.sort, limit: String(Math.min(200, Math.max(this.cfg.limit, this.list.children.length))) }
+    const page = await api<ThreadPage>(this.cfg, 'GET', 'threads?' + query(params)).catch(() => null)
+    if (!page) return
+    const walk = (comments: Comment[]): void => {
+      for (const c of comments) {
+        const known = this.nodes.get(c.id)
+        if (!known) this.insert({ ...c, replies: [] }, false)
+        else if (c.edited_at !== known.c.edited_at && !c.deleted) this.update(c)
+        walk(c.replies)
+      }
+    }
+    walk(page.comments)
+    this.setTotal(page.total)
+  }
+
+  // --- changes ---------------------------------------------------------------------------
+  insert(c: Comment, announce: boolean): Node | null {
+    if (this.nodes.has(c.id)) return null
+    const parent = c.parent == null ? null : this.nodes.get(c.parent)
+    if (c.parent != null && !parent) return null // under a page not loaded: it shows when that loads
+    let node: Node
+    if (parent) {
+      node = renderTree(this, c, parent.depth + 1, replyBox(this, parent), null, this.nameOf(parent.c))
+    } else {
+      node = renderTree(this, c, 0, this.list, this.sort === 'newest' ? this.nodes.get(Number((this.list.firstElementChild as HTMLElement | null)?.dataset.id)) : null)
+    }
+    node.el.classList.add('nw')
+    if (announce) this.status.textContent = this.t.t('newComment', { name: this.nameOf(c) })
+    return node
+  }
+
+  update(c: Comment): void {
+    const node = this.nodes.get(c.id)
+    if (!node || node.c.deleted) return
+    node.c = { ...c, replies: node.c.replies }
+    const column = columnOf(node)
+    column.querySelector(':scope > form')?.remove()
+    const oldBody = column.querySelector(':scope > .x')
+    const fresh = body(c.body_html)
+    if (oldBody) oldBody.replaceWith(fresh)
+    else column.children[0].after(fresh)
+    column.querySelector(':scope > .ac')?.replaceWith(actions(this, node.c))
+    const meta = column.children[0]
+    if (c.edited_at && !meta.querySelector('.ed')) meta.append(h('span', { class: 'ed', title: this.t.date(c.edited_at) }, '· ' + this.t.t('edited')))
+  }
+
+  removed(id: number): void {
+    const node = this.nodes.get(id)
+    if (!node || node.c.deleted) return
+    const published = node.c.status === 'published'
+    if (node.box && node.box.children.length) {
+      // Replies keep their place under a tombstone.
+      node.c = { ...node.c, deleted: true, author: null, body_html: '' }
+      const column = columnOf(node)
+      node.el.classList.add('rm')
+      node.el.firstElementChild!.textContent = ''
+      column.replaceChildren(h('p', { class: 'm' }, this.t.t('removed')))
+    } else {
+      node.el.remove()
+      this.nodes.delete(id)
+    }
+    if (published) this.setTotal(this.total - 1)
+  }
+
+  live(event: LiveEvent): void {
+    if (event.kind === 'posted') {
+      if (this.insert(event.comment, true)) this.setTotal(this.total + 1)
+    } else if (event.kind === 'edited') this.update(event.comment)
+    else if (event.kind === 'deleted') this.removed(event.id)
+    else this.load()
+  }
+
+  posted(result: Posted, parent?: Node): void {
+    const node = this.insert({ ...result.comment, replies: [] }, false)
+    if (result.held_because) this.status.textContent = this.t.t('held')
+    else if (node) this.setTotal(this.total + 1)
+    if (node) {
+      node.el.classList.add('me')
+      if (parent) node.el.scrollIntoView({ block: 'nearest' })
+    }
+  }
+
+  formClosed(target: Node | undefined, mode: string): void {
+    if (!target) return
+    if (mode === 'edit') {
+      const column = columnOf(target)
+      const bodyEl = column.querySelector<HTMLElement>(':scope > .x')
+      if (bodyEl) bodyEl.hidden = false
+    }
+    const button = target.el.querySelector<HTMLElement>(`:scope > .bd > .cb > .ac [data-a=${mode}]`)
+    button?.setAttribute('aria-expanded', 'false')
+    button?.focus()
+  }
+
+  // --- actions ---------------------------------------------------------------------------
+  click(e: Event): void {
+    const button = (e.target as Element).closest<HTMLElement>('[data-a]')
+    if (!button || (button as HTMLButtonElement).disabled) return
+    const article = button.closest<HTMLElement>('article')
+    const node = article ? this.nodes.get(Number(article.dataset.id)) : undefined
+    const action = button.dataset.a
+    if (action === 'sort') {
+      this.sort = button.dataset.s as Sort
+      for (const b of Array.from(this.sortBar.children)) b.setAttribute('aria-pressed', String(b === button))
+      this.load()
+    } else if (action === 'more') this.load(true)
+    else if (action === 'retry') this.load()
+    else if (action === 'signin') {
+      const open = this.account.querySelector('form')
+      if (open) open.remove()
+      else this.account.append(signInPanel(this))
+      this.account.querySelector('input')?.focus()
+    } else if (action === 'signout') {
+      api(this.cfg, 'POST', 'auth/logout').catch(() => null)
+      this.signOut()
+    } else if (node) this.act(action!, node, button)
+  }
+
+  act(action: string, node: Node, button: HTMLElement): void {
+    const column = columnOf(node)
+    if (action === 'reply' || action === 'edit') {
+      const open = column.querySelector<HTMLFormElement>(':scope > form')
+      if (open) { open.querySelector('textarea')?.focus(); return }
+      const source = action === 'edit' ? this.sources.get(node.c.id) ?? (column.querySelector<HTMLElement>(':scope > .x')?.innerText || '') : ''
+      const form = postbox(this, action, node, source)
+      if (action === 'edit') column.querySelector<HTMLElement>(':scope > .x')!.hidden = true
+      column.querySelector(':scope > .ac')!.after(form)
+      button.setAttribute('aria-expanded', 'true')
+      form.querySelector('textarea')!.focus()
+    } else if (action === 'delete') {
+      button.dataset.a = 'really'
+      button.classList.add('danger')
+      button.textContent = this.t.t('sure')
+    } else if (action === 'really') {
+      const token = editToken(node.c.id)
+      api(this.cfg, 'DELETE', 'comments/' + node.c.id, undefined, token ? { 'X-Porch-Edit-Token': token } : {})
+        .then(() => this.removed(node.c.id))
+        .catch((err) => { this.status.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
+    } else if (action === 'up' || action === 'down') {
+      const wanted = action === 'up' ? 1 : -1
+      const value = this.myVote(node.c.id) === wanted ? 0 : wanted
+      api<{ votes: Comment['votes'] }>(this.cfg, 'POST', `comments/${node.c.id}/vote`, { value }, { 'X-Porch-Browser': browserToken() })
+        .then((result) => {
+          rememberVote(node.c.id, value)
+          node.c = { ...node.c, votes: result.votes }
+          column.querySelector(':scope > .ac')!.replaceWith(actions(this, node.c))
+          column.querySelector<HTMLElement>(`:scope > .ac [data-a=${action}]`)?.focus()
+        })
+        .catch((err) => { this.status.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
+    }
+  }
+
+  // --- accounts --------------------------------------------------------------------------
+  renderAccount(): void {
+    const s = session()
+    this.account.replaceChildren(s
+      ? h('p', { class: 'who-s' }, this.t.t('signedIn', { name: s.account.name }), ' · ',
+          h('button', { type: 'button', class: 'lk', 'data-a': 'signout' }, this.t.t('signOut')))
+      : h('p', { class: 'who-s' }, h('button', { type: 'button', class: 'lk', 'data-a': 'signin', 'aria-expanded': 'false' }, this.t.t('signIn'))))
+  }
+
+  signedIn(): void {
+    this.renderAccount()
+    this.box.replaceChildren(postbox(this, 'new'))
+  }
+
+  signOut(): void {
+    save('session', null)
+    this.signedIn()
+  }
+
+  // --- permalinks and time ---------------------------------------------------------------
+  async permalink(): Promise<void> {
+    const match = /^#comment-(\d+)$/.exec(location.hash)
+    if (!match) return
+    const id = Number(match[1])
+    for (let pages = 0; !this.nodes.has(id) && this.cursor && pages < MAX_PERMALINK_PAGES; pages++) await this.load(true)
+    const node = this.nodes.get(id)
+    if (!node) return
+    for (const old of Array.from(this.list.querySelectorAll('.hl'))) old.classList.remove('hl')
+    node.el.classList.add('hl')
+    node.el.scrollIntoView({ block: 'center' })
+    node.el.focus({ preventScroll: true })
+  }
+
+  refreshTimes(): void {
+    for (const time of Array.from(this.list.querySelectorAll('time'))) time.textContent = this.t.ago(time.dateTime)
+  }
+}
+
+/**
+ * "auto": match the page the widget sits on, judged by the first opaque background behind it
+ * (a blog with its own dark design gets the dark widget whatever the reader's OS prefers).
+ */
+function pageTheme(el: Element | null): 'light' | 'dark' {
+  for (; el; el = el.parentElement) {
+    const [r, g, b, a] = (getComputedStyle(el).backgroundColor.match(/[\d.]+/g) || []).map(Number)
+    if (b !== undefined && (a === undefined || a > 0.5)) return 0.3 * r + 0.59 * g + 0.11 * b < 128 ? 'dark' : 'light'
+  }
+  return 'light'
+}
+
+/** Fill the page's #porch-thread (or data-porch-target), made after the script when missing. */
+export function mount(cfg: Config, script: HTMLScriptElement): Widget | null {
+  let host = document.querySelector(cfg.target)
+  if (!host) {
+    host = h('div', { id: 'porch-thread' })
+    if (script.parentElement && script.parentElement !== document.head) script.after(host)
+    else document.body.append(host)
+  }
+  if (host.shadowRoot) return null
+  const widget = new Widget(cfg, host.attachShadow({ mode: 'open' }))
+  widget.load().then(() => widget.permalink())
+  return widget
+}

@@ -1,0 +1,88 @@
+"""Live events: a comment posted, edited or deleted reaches the readers of its page at once.
+
+A use case publishes a :class:`CommentEvent` after its transaction commits (a rolled-back
+write must never be announced); ``web/api/stream.py`` subscribes one server-sent-events
+connection per reader to the page's channel. The port is :class:`LiveHub`; adapters:
+
+- :class:`NoLive` — publishes nowhere, never delivers: the default, so code and tests that
+  do not care about live updates need nothing;
+- ``memory.MemoryHub`` — one process: right for ``porch serve --workers 1`` and tests. With
+  several workers a reader only hears about writes handled by its own worker (a shared
+  broker adapter, e.g. Redis pub/sub, would lift that; readers still see every comment on
+  their next load).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from porch.domain.comments import Comment
+
+EventKind = Literal["posted", "edited", "deleted"]
+
+
+@dataclass(frozen=True)
+class CommentEvent:
+    kind: EventKind
+    site_id: int
+    thread_key: str
+    comment: Comment
+
+    @property
+    def channel(self) -> str:
+        return channel_of(self.site_id, self.thread_key)
+
+
+def channel_of(site_id: int, thread_key: str) -> str:
+    """One channel per page: the site and the page's normalised thread key."""
+    return f"{site_id}:{thread_key}"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """An event as a subscriber receives it; ``seq`` lets a reconnecting reader resume."""
+
+    seq: int
+    event: CommentEvent | None  # None: events were dropped for this reader; it should reload
+
+
+class Subscription(Protocol):
+    async def next(self) -> Delivery:
+        """Wait for the next event on the channel."""
+        ...
+
+    def close(self) -> None:
+        """Stop receiving; idempotent."""
+        ...
+
+
+class LiveHub(Protocol):
+    def publish(self, event: CommentEvent) -> None:
+        """Announce a committed change. Thread-safe, never blocks, never raises."""
+        ...
+
+    def subscribe(self, site_id: int, thread_key: str, *, after: int | None = None) -> Subscription:
+        """Listen to one page (call from the event loop); ``after`` replays what a reader missed."""
+        ...
+
+
+class _Silence:
+    async def next(self) -> Delivery:
+        import asyncio
+
+        await asyncio.Event().wait()  # never set: nothing is ever published
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        return None
+
+
+class NoLive:
+    """The hub that hears nothing: publishing is a no-op, subscribers wait forever."""
+
+    def publish(self, event: CommentEvent) -> None:
+        return None
+
+    def subscribe(self, site_id: int, thread_key: str, *, after: int | None = None) -> Subscription:
+        return _Silence()
