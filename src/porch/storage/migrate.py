@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from porch.storage.thread_versions import create_version_triggers
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -26,6 +28,9 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        # Branches apply in no fixed order and SQLite's batch mode rebuilds tables (dropping their
+        # triggers): install the thread-version triggers again once every migration has run.
+        create_version_triggers(connection)
 
 
 def pending_revisions(engine: Engine) -> bool:

@@ -141,6 +141,9 @@ threads = Table(
     Column("comment_count", Integer, nullable=False, default=0),
     Column("last_comment_at", UTCDateTime),
     Column("closed", Boolean, nullable=False, default=False),
+    # moved forward by database triggers on every change to the thread's comments
+    # (storage/thread_versions.py): what prepared thread pages are checked against
+    Column("version", Id, nullable=False, default=0, server_default="0"),
     UniqueConstraint("site_id", "key"),
 )
 

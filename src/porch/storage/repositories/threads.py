@@ -32,6 +32,11 @@ class ThreadRepository:
         row = self._db.execute(select(threads).where(threads.c.site_id == site_id, threads.c.key == key)).first()
         return _thread(row) if row else None
 
+    def get_with_version(self, site_id: int, key: str) -> tuple[Thread, int] | None:
+        """The thread and its version (storage/thread_versions.py), to check prepared pages against."""
+        row = self._db.execute(select(threads).where(threads.c.site_id == site_id, threads.c.key == key)).first()
+        return (_thread(row), row.version) if row else None
+
     def get(self, thread_id: int) -> Thread | None:
         row = self._db.execute(select(threads).where(threads.c.id == thread_id)).first()
         return _thread(row) if row else None

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from porch.domain.conversation import SortOrder
 from porch.services import threads as thread_service
 from porch.services.context import Context
+from porch.services.prepared_threads import read_prepared_thread
 from porch.web.api.deps import get_context
+from porch.web.api.prepared import prepared_pages, prepared_response, thread_page_bytes
 from porch.web.api.schemas import CountsIn, CountsOut, Problem, ThreadPageOut
-from porch.web.api.serialize import thread_page_json
 
 router = APIRouter(prefix="/api/v1", tags=["threads"])
 PROBLEMS = {404: {"model": Problem}, 422: {"model": Problem}}
@@ -25,12 +26,18 @@ async def get_thread(
     cursor: str | None = Query(None, description="next_cursor from the previous page"),
     limit: int = Query(thread_service.DEFAULT_PAGE_SIZE, description="top-level comments per page"),
     ctx: Context = Depends(get_context),
-) -> JSONResponse:
-    """The conversation under a page, as a tree; the top level is paged by cursor."""
-    view = await run_in_threadpool(
-        thread_service.read_thread, ctx, site, uri, order=sort, cursor=cursor, limit=limit
-    )
-    return JSONResponse(thread_page_json(view))
+    *,
+    request: Request,
+) -> Response:
+    """The conversation under a page, as a tree; the top level is paged by cursor.
+
+    Answers with an ``ETag``; sending it back in ``If-None-Match`` gets 304 while the thread is unchanged.
+    """
+    prepared = await run_in_threadpool(
+        read_prepared_thread, ctx, prepared_pages(request), thread_page_bytes, site, uri,
+        order=sort, cursor=cursor, limit=limit, if_none_match=request.headers.get("if-none-match"),
+    )  # fmt: skip
+    return prepared_response(prepared)
 
 
 @router.post("/counts", response_model=CountsOut, responses=PROBLEMS)
