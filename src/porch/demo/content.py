@@ -10,6 +10,7 @@ from importlib import resources
 from typing import Any
 
 from porch.domain.sites import Site
+from porch.services.analytics import assign_thread_author
 from porch.services.comments import NewComment, post_comment
 from porch.services.context import Context, token_hash
 from porch.services.requesters import Requester
@@ -82,6 +83,8 @@ def load_demo(ctx: Context, origin: str) -> Site:
                 now=comment.published,
             )
             ids[comment.n] = posted.comment.id
+        # The post's author is a person too (Carma also comments as herself): the analytics need to know.
+        assign_thread_author(ctx, site.key, post.url, name=post.author, browser_token=f"demo:{post.author}")
     return site
 
 

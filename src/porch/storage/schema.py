@@ -144,6 +144,8 @@ threads = Table(
     # moved forward by database triggers on every change to the thread's comments
     # (storage/thread_versions.py): what prepared thread pages are checked against
     Column("version", Id, nullable=False, default=0, server_default="0"),
+    # who wrote the page, for the analytics' "author's presence" (unset: the site's owners)
+    Column("author_person_id", ForeignKey("people.id", ondelete="SET NULL"), nullable=True),
     UniqueConstraint("site_id", "key"),
 )
 

@@ -16,6 +16,7 @@ from porch.bootstrap import build_context
 from porch.config import Settings
 from porch.services.context import Context
 from porch.services.sites import all_allowed_origins
+from porch.web.api import analytics as analytics_api
 from porch.web.api import auth, comments, preview, stream, threads
 from porch.web.errors import install_error_handlers
 from porch.web.middleware import BodyLimitMiddleware, SiteCorsMiddleware
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.state.context = ctx
     install_error_handlers(app)
     app.include_router(threads.router)
+    app.include_router(analytics_api.router)
     app.include_router(comments.router)
     app.include_router(auth.router)
     app.include_router(preview.router)
