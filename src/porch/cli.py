@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -200,6 +201,45 @@ def user_add(
     except PorchError as exc:
         raise _fail(exc.detail) from None
     console.print(f"account {account.email} added" + (" (server admin)" if account.is_admin else ""))
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(help="the export file (.xml, .xml.gz, .atom, Isso's .db, Porch .jsonl)")],
+    site: Annotated[str, typer.Option("--site", help="the site to import into (name or key)")],
+    format_name: Annotated[
+        str, typer.Option("--format", help="auto, disqus, wxr, blogger, isso or porch")
+    ] = "auto",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="read and check everything, write nothing")] = False,
+) -> None:
+    """Import a Disqus, WordPress, Blogger or Isso export (or Porch's own) into a site.
+
+    All or nothing, and idempotent: the same file twice changes nothing. (An API endpoint
+    for site admins is still to come.)
+    """
+    from porch.cli_transfer import run_import
+
+    if not file.is_file():
+        raise _fail(f"{file}: no such file", 2)
+    try:
+        run_import(_context(), file, site, format_name, dry_run, console)
+    except PorchError as exc:
+        raise _fail(f"{file.name}: {exc.detail}. Nothing was imported.") from None
+
+
+@app.command("export")
+def export_file(
+    site: Annotated[str, typer.Option("--site", help="the site to export (name or key)")],
+    format_name: Annotated[str, typer.Option("--format", help="porch (JSON Lines), disqus or wxr")] = "porch",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="file to write (default: stdout)")] = None,
+) -> None:
+    """Export a site's conversations: Porch JSON Lines (lossless), Disqus's import format, or WXR."""
+    from porch.cli_transfer import run_export
+
+    try:
+        run_export(_context(), site, format_name, output, errors if output is None else console)
+    except PorchError as exc:
+        raise _fail(exc.detail) from None
 
 
 def main() -> None:

@@ -4,7 +4,9 @@
 
     PorchError
     ├── InvalidInput        (422)  a field is wrong: ``errors`` names each field
-    │   └── ContentTooLong  (422)  a text exceeds its limit
+    │   ├── ContentTooLong  (422)  a text exceeds its limit
+    │   └── InvalidImport   (422)  an import file is malformed (``line``/``column`` when known)
+    │       └── UnsafeImport       it declares a DTD, entities or external references: refused unread
     ├── PayloadTooLarge     (413)  the request body exceeds the limit
     ├── Unauthenticated     (401)  no or an expired session/token
     ├── Forbidden           (403)  known, but not allowed (origin, role, edit window)
@@ -49,6 +51,28 @@ class InvalidInput(PorchError):
 class ContentTooLong(InvalidInput):
     code = "too_long"
     title = "A text is too long"
+
+
+class InvalidImport(InvalidInput):
+    """An import file Porch cannot read; nothing of it has been written."""
+
+    code = "invalid_import"
+    title = "The import file cannot be read"
+
+    def __init__(
+        self, detail: str, *, line: int | None = None, column: int | None = None, code: str | None = None
+    ):
+        where = f" (line {line}, column {column})" if line is not None and column is not None else ""
+        super().__init__(detail + where, code=code)
+        self.line = line
+        self.column = column
+
+
+class UnsafeImport(InvalidImport):
+    """The file declares a DTD, entities or external references (XML bombs, XXE): refused at once."""
+
+    code = "unsafe_import"
+    title = "The import file is refused"
 
 
 class PayloadTooLarge(PorchError):

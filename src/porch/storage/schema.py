@@ -77,6 +77,8 @@ people = Table(
     # sha256 of the per-browser token an anonymous commenter's browser keeps
     Column("browser_key", String(64), unique=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # a person's identity in an import source (``disqus-user:NAME``), so re-imports find them
+    Column("import_ref", String(200), unique=True),
 )
 
 person_emails = Table(
@@ -167,7 +169,14 @@ comments = Table(
     Column("downvotes", Integer, nullable=False, default=0),
     Column("edit_token_hash", String(64)),
     Column("remote_addr", String(45)),
+    # comment, pingback, trackback or mention (imports keep what an item was)
+    Column("kind", String(16), nullable=False, default="comment", server_default="comment"),
+    # an imported comment's identity in its source (``disqus:123``) and its parent's there:
+    # what makes a second import of the same file change nothing
+    Column("import_ref", String(200)),
+    Column("import_parent_ref", String(200)),
     Index(None, "person_id", "created_at"),
+    UniqueConstraint("thread_id", "import_ref"),
 )
 
 votes = Table(
