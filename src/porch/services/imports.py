@@ -107,7 +107,7 @@ def import_site(
     progress: Callable[[ImportProgress], None] | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> ImportSummary:
-    """Store what an importer read into a site, all or nothing; see the module docstring."""
+    """Store what an importer read into a site, all or nothing (docs/subsystems/imports.md)."""
     with ctx.uow(write=True) as uow:
         site = uow.sites.get_by_name(site_name_or_key) or uow.sites.get_by_key(site_name_or_key)
         if site is None:
