@@ -9,6 +9,9 @@ from sqlalchemy import Engine
 from porch.config import Settings
 from porch.live.memory import MemoryHub
 from porch.mail.senders import LogSender, MailSender, SmtpSender
+from porch.ratelimit import RateLimiter
+from porch.ratelimit.memory import MemoryRateLimiter
+from porch.ratelimit.redis import RedisRateLimiter
 from porch.services.context import Context
 from porch.storage.engine import create_database_engine
 from porch.storage.unit_of_work import UnitOfWork
@@ -20,6 +23,12 @@ def build_mail_sender(settings: Settings) -> MailSender:
     return LogSender()
 
 
+def build_rate_limiter(settings: Settings) -> RateLimiter:
+    if settings.redis_url:
+        return RedisRateLimiter.from_url(settings.redis_url)
+    return MemoryRateLimiter()
+
+
 def build_context(settings: Settings, *, engine: Engine | None = None, mail: MailSender | None = None) -> Context:
     engine = engine or create_database_engine(settings.database_url)
     return Context(
@@ -27,4 +36,5 @@ def build_context(settings: Settings, *, engine: Engine | None = None, mail: Mai
         mail=mail or build_mail_sender(settings),
         base_url=settings.base_url,
         live=MemoryHub(),
+        limiter=build_rate_limiter(settings),
     )

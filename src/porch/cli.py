@@ -186,6 +186,22 @@ def site_role(name: str, email: str, role: Annotated[str, typer.Argument(help="o
     console.print(f"{email} is now {role} of {name}")
 
 
+moderator_app = typer.Typer(help="A site's moderators.", no_args_is_help=True)
+site_app.add_typer(moderator_app, name="moderator")
+
+
+@moderator_app.command("add")
+def site_moderator_add(name: str, email: str) -> None:
+    """Make an account a moderator of a site (it can then use the queue, bans and the audit log there)."""
+    from porch.services.bans import add_site_moderator
+
+    try:
+        add_site_moderator(_context(), name, email)
+    except PorchError as exc:
+        raise _fail(exc.detail) from None
+    console.print(f"{email} moderates {name}")
+
+
 @user_app.command("add")
 def user_add(
     email: str,

@@ -12,7 +12,8 @@
     ├── Forbidden           (403)  known, but not allowed (origin, role, edit window)
     │   └── EditWindowClosed
     ├── NotFound            (404)
-    └── Conflict            (409)  the state forbids it (e.g. email taken)
+    ├── Conflict            (409)  the state forbids it (e.g. email taken, a duplicate comment)
+    └── RateLimited         (429)  too many requests: ``retry_after`` seconds until the next is accepted
 
 The web layer maps each branch to an HTTP status once (``web/errors.py``); the domain
 and services never mention HTTP.
@@ -103,6 +104,15 @@ class NotFound(PorchError):
 class Conflict(PorchError):
     code = "conflict"
     title = "Conflict"
+
+
+class RateLimited(PorchError):
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: float, code: str | None = None):
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after
 
 
 @dataclass

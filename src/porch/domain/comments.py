@@ -14,6 +14,7 @@ class CommentStatus(StrEnum):
     PENDING = "pending"
     SPAM = "spam"
     DELETED = "deleted"
+    REJECTED = "rejected"  # hidden by a moderator; kept so approving can restore it
 
 
 MIN_BODY_LENGTH = 1

@@ -18,6 +18,10 @@ class ModerationMode(StrEnum):
     HOLD_ALL = "hold_all"  # every comment waits
 
 
+# The moderation issue's contract names (`porch site set NAME moderation=none|first|links|all`).
+MODERATION_ALIASES = {"none": "publish", "first": "hold_first", "links": "hold_links", "all": "hold_all"}
+
+
 @dataclass(frozen=True)
 class SiteSettings:
     """Per-site settings; every field has a safe default so old rows keep working."""
@@ -28,6 +32,9 @@ class SiteSettings:
     require_name: bool = False
     allow_anonymous: bool = True
     max_depth: int = 6  # visual nesting readers are shown; storage nests without limit
+    rate_limits: bool = True  # off for load tests and trusted back-office clients
+    report_threshold: int = 3  # readers' reports that send a published comment back to the queue
+    min_submit_seconds: int = 3  # a form sent sooner than this after opening waits for a moderator
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -71,7 +78,7 @@ def _convert_setting(name: str, type_name: object, raw: Any) -> Any:
         raise InvalidInput(f"setting {name}: expected true or false, got {raw!r}")
     if type_name in ("ModerationMode", ModerationMode):
         try:
-            return ModerationMode(str(raw))
+            return ModerationMode(MODERATION_ALIASES.get(str(raw), str(raw)))
         except ValueError as exc:
             choices = ", ".join(m.value for m in ModerationMode)
             raise InvalidInput(f"setting {name}: expected one of {choices}, got {raw!r}") from exc

@@ -21,6 +21,7 @@ from porch.domain.threads import Thread, check_page_uri, check_title, thread_key
 from porch.domain.votes import check_vote
 from porch.errors import Conflict, ErrorList, Forbidden, InvalidInput, NotFound, Unauthenticated
 from porch.live import CommentEvent
+from porch.services.abuse import check_comment_allowed
 from porch.services.context import Context, new_token, token_hash
 from porch.services.requesters import Requester, check_origin, is_moderator
 from porch.storage.unit_of_work import UnitOfWork
@@ -36,6 +37,8 @@ class NewComment:
     author_email: str | None = None
     author_website: str | None = None
     title: str | None = None
+    honeypot: str | None = None  # the form's hidden field: people leave it empty (services/abuse.py)
+    form_started_at: datetime | None = None  # when the reader's form opened (a hint, from the browser)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,10 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
             is_moderator=moderator,
             has_published_before=mode == ModerationMode.HOLD_FIRST and uow.comments.has_published_on_site(person.id, site.id),
             has_links="<a " in html,
+        )
+        decision = check_comment_allowed(
+            uow, ctx.limiter, site=site, thread=thread, person=person, requester=requester, new=new,
+            body=body, html=html, decision=decision, is_moderator=moderator, now=now,
         )
         edit_token = new_token() if requester.account is None else None
         comment = uow.comments.add(

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from porch.live import LiveHub, NoLive
 from porch.mail.message import OutgoingMail
 from porch.mail.senders import MailSender
+from porch.ratelimit import RateLimiter
+from porch.ratelimit.memory import MemoryRateLimiter
 from porch.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("porch")
@@ -28,6 +30,7 @@ class Context:
     base_url: str
     clock: Callable[[], datetime] = utc_now
     live: LiveHub = field(default_factory=NoLive)  # where committed comment changes are announced
+    limiter: RateLimiter = field(default_factory=MemoryRateLimiter)  # new comments' token buckets
 
     def send_after_commit(self, uow: UnitOfWork, mail: OutgoingMail) -> None:
         def deliver() -> None:

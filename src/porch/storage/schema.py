@@ -188,3 +188,103 @@ votes = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     PrimaryKeyConstraint("comment_id", "person_id"),
 )
+
+# --- moderation and anti-abuse (migration 0005_moderation) ---------------------------------
+
+moderation_log = Table(
+    "moderation_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    # None: done from the command line (whoever runs `porch` on the server)
+    Column("account_id", ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("action", String(32), nullable=False),
+    Column("comment_id", ForeignKey("comments.id", ondelete="SET NULL")),
+    Column("subject", String(300)),  # what was acted on when not a comment: "ip 203.0.113.0/24", "thread 7"
+    Column("before", JSON),
+    Column("after", JSON),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "site_id", "id"),
+)
+
+comment_revisions = Table(
+    "comment_revisions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("body_source", Text, nullable=False),  # the text as it was before the edit
+    Column("edited_by", ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+comment_reports = Table(
+    "comment_reports",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("reporter_key", String(80), nullable=False),  # "person:12", or a hash of the browser token
+    Column("reason", String(500), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("comment_id", "reporter_key"),
+)
+
+trusted_people = Table(
+    "trusted_people",
+    metadata,
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("trusted_by", ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("site_id", "person_id"),
+)
+
+bans = Table(
+    "bans",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(10), nullable=False),
+    Column("value", String(254), nullable=False),
+    Column("expires_at", UTCDateTime),
+    Column("note", String(500), nullable=False),
+    Column("created_by", ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+word_rules = Table(
+    "word_rules",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("word", String(100), nullable=False),
+    Column("action", String(8), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("site_id", "word"),
+)
+
+comment_pins = Table(
+    "comment_pins",
+    metadata,
+    Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    Column("thread_id", ForeignKey("threads.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("pinned_by", ForeignKey("accounts.id", ondelete="SET NULL")),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# One row per accepted new comment: the anti-abuse pipeline's decision and the text's fingerprint
+# (duplicates, copy-paste across conversations). Refused comments leave a log line, not a row.
+comment_screenings = Table(
+    "comment_screenings",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("thread_id", ForeignKey("threads.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE")),
+    Column("fingerprint", String(64), nullable=False),
+    Column("remote_addr", String(45)),
+    Column("outcome", String(16), nullable=False),  # published or pending
+    Column("reasons", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index(None, "site_id", "fingerprint", "created_at"),
+    Index(None, "person_id", "created_at"),
+)

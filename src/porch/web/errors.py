@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from http import HTTPStatus
 from typing import Any
 
@@ -17,6 +18,7 @@ from porch.errors import (
     NotFound,
     PayloadTooLarge,
     PorchError,
+    RateLimited,
     Unauthenticated,
 )
 
@@ -28,6 +30,7 @@ STATUS_BY_ERROR: list[tuple[type[PorchError], int]] = [
     (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (RateLimited, 429),
 ]
 
 
@@ -62,6 +65,8 @@ def _porch_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PorchError)
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
     return problem_response(
         status,
         exc.code,

@@ -26,6 +26,10 @@ class CommentIn(Strict):
     author: AuthorIn | None = None
     title: str | None = Field(None, description="the page's title, used when the thread is new")
     notify: bool = Field(False, description="ask for reply notifications (delivered once notifications exist)")
+    hp: str | None = Field(None, description="honeypot: a hidden form field people leave empty; filled, the comment is refused")
+    form_started_at: datetime | None = Field(
+        None, description="when the comment form opened (ISO 8601 or epoch ms); sent too soon, the comment waits"
+    )
 
 
 class CommentEdit(Strict):
@@ -56,7 +60,7 @@ class VotesOut(BaseModel):
 class CommentOut(BaseModel):
     id: int
     parent: int | None
-    status: Literal["published", "pending", "spam", "deleted"]
+    status: Literal["published", "pending", "spam", "deleted", "rejected"]
     deleted: bool = Field(description="a tombstone: kept so its replies keep their place")
     author: AuthorOut | None
     body_html: str = Field(description="sanitised HTML, safe to insert")
