@@ -35,7 +35,13 @@ test-sqlite: $(VENV)/.installed-dev ## the tests on SQLite only (no services nee
 lint: $(VENV)/.installed-dev ## ruff
 	$(BIN)/ruff check src tests bench
 
-bench: $(VENV)/.installed-dev ## read a 1,000-comment thread: queries and latency
+bench: $(VENV)/.installed-dev ## Porch vs Isso 0.14 vs the floor under wrk (a few minutes; bench/RESULTS.md)
+	$(BIN)/python bench/compare_isso.py $(BENCH_ARGS)
+
+bench-quick: $(VENV)/.installed-dev ## the same comparison in about a minute
+	$(BIN)/python bench/compare_isso.py --quick $(BENCH_ARGS)
+
+bench-read: $(VENV)/.installed-dev ## read a 1,000-comment thread in-process: queries and latency
 	$(BIN)/python bench/thread_read.py
 
 migrate: $(VENV)/.installed ## migrate the database named by PORCH_DATABASE_URL (default var/porch.db)

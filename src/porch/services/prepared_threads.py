@@ -10,8 +10,8 @@ depend on:
 ``threads.version`` is moved forward by database triggers on every change to the thread's
 comments (storage/thread_versions.py), so the key changes with any write from any process —
 another worker, the CLI, an import, a moderator — and a stale page can never be found. Each
-read checks the key with the two small queries it needs anyway (the site, the thread row);
-only a miss reads the comments. The same key, hashed, is the page's ETag: a browser that
+read checks the key with one query (the site joined with the thread row); only a miss reads
+the comments. The same key, hashed, is the page's ETag: a browser that
 sends it back in ``If-None-Match`` gets 304 and no body.
 
 Consistency: on SQLite the read transaction is one snapshot. On PostgreSQL (READ COMMITTED)
@@ -58,6 +58,8 @@ class PreparedPages:
         self._pages: OrderedDict[Hashable, PreparedPage] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        # site key → the first origin last seen (thread keys are computed with it); checked on every read
+        self.origins: dict[str, str | None] = {}
         self.hits = 0
         self.misses = 0
 
@@ -108,15 +110,24 @@ def read_prepared_thread(
     """The thread page as bytes (``encode`` turns a ThreadView into them), from ``pages`` when the
     thread has not changed; an empty, unmodified page when ``if_none_match`` names it (HTTP 304).
 
-    Two queries when the page is prepared already, three when it is not.
+    One query when the page is prepared already (three on a worker's first read of a site), two when not.
     """
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise InvalidInput(f"limit: between 1 and {MAX_PAGE_SIZE}", code="invalid_limit")
     after = decode_cursor(cursor, order) if cursor else None
     with ctx.uow() as uow:
-        site = get_site(uow, site_key)
-        found = uow.threads.get_with_version(site.id, thread_key(uri, site.primary_origin))
-        thread, version = found if found else (None, None)
+        # One query: the site and the thread together. The thread's key depends on the site's first
+        # origin, so it is computed from the origin this worker saw last and checked against the row.
+        origin = pages.origins.get(site_key)
+        stamp = uow.threads.stamp(site_key, thread_key(uri, origin)) if site_key in pages.origins else None
+        if stamp is None or stamp[0].primary_origin != origin:
+            site = get_site(uow, site_key)
+            pages.origins[site_key] = site.primary_origin
+            stamp = uow.threads.stamp(site_key, thread_key(uri, site.primary_origin))
+            if stamp is None:  # the site went away between the two queries
+                site = get_site(uow, site_key)
+        assert stamp is not None
+        site, thread, version = stamp
         key = (
             site.id, site.key, site.settings,
             thread.id if thread else None, version,

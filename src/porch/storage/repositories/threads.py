@@ -4,11 +4,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from porch.domain.sites import Site
 from porch.domain.threads import Thread
-from porch.storage.schema import threads
+from porch.storage.repositories.sites import _site
+from porch.storage.schema import sites, threads
 
 
 def _thread(row: Any) -> Thread:
@@ -24,6 +26,20 @@ def _thread(row: Any) -> Thread:
     )
 
 
+# Built once: a read of a prepared page is this one query, and building a statement per request
+# (coercions, cache key) costs more than running it.
+_STAMP = (
+    select(
+        sites,
+        *(column.label(f"thread_{column.name}") for column in threads.c if column.name not in ("site_id", "key")),
+    )
+    .select_from(
+        sites.outerjoin(threads, (threads.c.site_id == sites.c.id) & (threads.c.key == bindparam("thread_key")))
+    )
+    .where(sites.c.key == bindparam("site_key"))
+)
+
+
 class ThreadRepository:
     def __init__(self, connection: Connection):
         self._db = connection
@@ -36,6 +52,20 @@ class ThreadRepository:
         """The thread and its version (storage/thread_versions.py), to check prepared pages against."""
         row = self._db.execute(select(threads).where(threads.c.site_id == site_id, threads.c.key == key)).first()
         return (_thread(row), row.version) if row else None
+
+    def stamp(self, site_key: str, key: str) -> tuple[Site, Thread | None, int | None] | None:
+        """The site, its thread ``key`` and the thread's version in one query (the hot read path)."""
+        row = self._db.execute(_STAMP, {"site_key": site_key, "thread_key": key}).first()
+        if row is None:
+            return None
+        site = _site(row)
+        if row.thread_id is None:
+            return site, None, None
+        thread = Thread(
+            id=row.thread_id, site_id=site.id, key=key, uri=row.thread_uri, title=row.thread_title,
+            created_at=row.thread_created_at, comment_count=row.thread_comment_count, closed=row.thread_closed,
+        )  # fmt: skip
+        return site, thread, row.thread_version
 
     def get(self, thread_id: int) -> Thread | None:
         row = self._db.execute(select(threads).where(threads.c.id == thread_id)).first()
