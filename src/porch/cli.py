@@ -258,5 +258,17 @@ def export_file(
         raise _fail(exc.detail) from None
 
 
+@app.command()
+def worker(
+    name: Annotated[str | None, typer.Option(help="this worker's name on the jobs it claims (default: host:pid)")] = None,
+    once: Annotated[bool, typer.Option("--once", help="deliver what is due, then stop")] = False,
+) -> None:
+    """Deliver outbox jobs (mail, webhooks) until stopped. `porch serve` runs one too (PORCH_OUTBOX_IN_SERVE)."""
+    from porch.worker.outbox import run_worker_command
+
+    logging.basicConfig(level=logging.INFO)
+    run_worker_command(Settings(), name=name, once=once)
+
+
 def main() -> None:
     app()

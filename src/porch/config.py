@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     max_request_bytes: int = 64 * 1024
     redis_url: str | None = Field(None, description="redis://host:6379/0 for rate limits shared by workers; unset: in-process")
     secure_cookies: bool | None = Field(None, description="Secure flag on cookies; default: when base_url is https")
+    outbox_in_serve: bool | None = Field(
+        None, description="deliver mail/webhooks from inside `porch serve`; default: yes unless given a context"
+    )
+    outbox_poll_seconds: float = Field(2.0, gt=0, description="how often an idle outbox worker looks for jobs")
+    outbox_lease_seconds: float = Field(120.0, gt=0, description="how long a claimed job is a worker's own")
 
     @field_validator("base_url")
     @classmethod

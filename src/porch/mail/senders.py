@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+from email.headerregistry import Address
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -21,12 +24,23 @@ class MailSender(Protocol):
 
 def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = sender
+    if mail.from_name:
+        # Address() quotes and encodes the display name: a site called 'a, "b" <c@d>' stays a name.
+        message["From"] = Address(display_name=mail.from_name, addr_spec=parseaddr(sender)[1])
+    else:
+        message["From"] = sender
     message["To"] = mail.to
     message["Subject"] = mail.subject
+    if mail.message_id:
+        message["Message-ID"] = mail.message_id
+    for name, value in mail.headers:
+        message[name] = value
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")
+        if mail.message_id:
+            # A boundary derived from the Message-ID: a resent notification is the same bytes.
+            message.set_boundary("=_porch_" + hashlib.sha256(mail.message_id.encode()).hexdigest()[:32])
     return message
 
 

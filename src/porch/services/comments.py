@@ -22,6 +22,7 @@ from porch.domain.votes import check_vote
 from porch.errors import Conflict, ErrorList, Forbidden, InvalidInput, NotFound, Unauthenticated
 from porch.live import CommentEvent
 from porch.services.abuse import check_comment_allowed
+from porch.services import notifications
 from porch.services.context import Context, new_token, token_hash
 from porch.services.requesters import Requester, check_origin, is_moderator
 from porch.storage.unit_of_work import UnitOfWork
@@ -37,6 +38,7 @@ class NewComment:
     author_email: str | None = None
     author_website: str | None = None
     title: str | None = None
+    notify: bool = False  # mail me replies (to a confirmed address only)
     honeypot: str | None = None  # the form's hidden field: people leave it empty (services/abuse.py)
     form_started_at: datetime | None = None  # when the reader's form opened (a hint, from the browser)
 
@@ -119,6 +121,10 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
         )
         if decision.status == CommentStatus.PUBLISHED:
             uow.threads.add_to_count(thread.id, 1, now=now)
+        notify_address = requester.account.email if requester.account else author.email if author else None
+        notifications.record_comment_event(
+            uow, "created", comment, site_id=site.id, now=now, subscribe_email=notify_address if new.notify else None
+        )
         uow.commit()
         if decision.status == CommentStatus.PUBLISHED:
             ctx.live.publish(CommentEvent("posted", site.id, thread.key, comment))
@@ -213,6 +219,8 @@ def edit_comment(
         errors.raise_if_any()
         uow.comments.update_body(comment_id, body_source=text, body_html=render_markdown(text), now=now)
         edited = uow.comments.get(comment_id)
+        assert edited is not None
+        notifications.record_comment_event(uow, "edited", edited, site_id=site.id, now=now)
         uow.commit()
         if edited is not None and edited.status == CommentStatus.PUBLISHED:
             ctx.live.publish(CommentEvent("edited", site.id, thread.key, edited))
@@ -230,6 +238,7 @@ def delete_comment(ctx: Context, comment_id: int, requester: Requester, *, edit_
         uow.comments.mark_deleted(comment_id, now)
         if comment.status == CommentStatus.PUBLISHED:
             uow.threads.add_to_count(comment.thread_id, -1)
+        notifications.record_comment_event(uow, "deleted", comment, now=now)
         uow.commit()
         ctx.live.publish(CommentEvent("deleted", site.id, thread.key, comment))
 

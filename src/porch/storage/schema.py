@@ -288,3 +288,86 @@ comment_screenings = Table(
     Index(None, "site_id", "fingerprint", "created_at"),
     Index(None, "person_id", "created_at"),
 )
+
+
+# --- notifications, feeds and webhooks (docs/subsystems/notifications.md) ---------------------
+
+# The transactional outbox: jobs written in the same transaction as the change that causes them,
+# delivered by the worker (porch/worker/outbox.py). ``idempotency_key`` is unique: enqueuing the
+# same job twice is a no-op, and it becomes the Message-ID / X-Porch-Delivery a receiver dedups on.
+outbox_jobs = Table(
+    "outbox_jobs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("payload", JSON, nullable=False),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), index=True),
+    Column("status", String(16), nullable=False),  # pending, delivered, dead
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("run_after", UTCDateTime, nullable=False),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UTCDateTime),  # a lease: a crashed worker's jobs come back when it runs out
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    Index(None, "status", "run_after"),
+)
+
+outbox_attempts = Table(
+    "outbox_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("job_id", ForeignKey("outbox_jobs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("attempted_at", UTCDateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("detail", String(500), nullable=False),
+)
+
+# Addresses confirmed for notifications (by the one confirmation mail), kept apart from
+# person_emails.verified_at, which means "belongs to a signed-up person".
+mail_addresses = Table(
+    "mail_addresses",
+    metadata,
+    Column("email", String(254), primary_key=True),
+    Column("confirmed_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# What an address asked for (replies:COMMENT, thread:ID, site:ID) or turned off (owner:SITE,
+# moderate:SITE with active false). ``frequency``: instant, daily or weekly (digests).
+mail_subscriptions = Table(
+    "mail_subscriptions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("email", String(254), nullable=False),
+    Column("topic", String(100), nullable=False),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("frequency", String(10), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_digest_at", UTCDateTime),
+    UniqueConstraint("email", "topic"),
+    Index(None, "topic", "active"),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("url", String(2000), nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Server-held secrets (the key that signs unsubscribe, confirmation and moderation links),
+# created on first use so every process of one installation signs alike.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("secret", String(100), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

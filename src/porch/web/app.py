@@ -19,11 +19,13 @@ from porch.services.sites import all_allowed_origins
 from porch.web.api import analytics as analytics_api
 from porch.web.api import auth, comments, preview, stream, threads
 from porch.web.api import moderation as moderation_api
+from porch.web import notifications
 from porch.web.errors import install_error_handlers
 from porch.web.middleware import BodyLimitMiddleware, SiteCorsMiddleware
 from porch.web.admin import router as admin_router
 from porch.web.admin.auth import SignInRequired
 from porch.web.pages import router as pages_router
+from porch.worker.outbox import WorkerOptions, outbox_lifespan
 from porch.web.static_files import router as static_router
 
 STATIC = Path(__file__).parent / "static"
@@ -40,6 +42,14 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         openapi_url="/api/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        # Mail and webhooks go out from the outbox; by default a worker runs beside the server.
+        lifespan=outbox_lifespan(
+            ctx,
+            enabled=settings.outbox_in_serve if settings.outbox_in_serve is not None else context is None,
+            options=WorkerOptions(
+                poll_seconds=settings.outbox_poll_seconds, lease_seconds=settings.outbox_lease_seconds
+            ),
+        ),
     )
     app.state.settings = settings
     app.state.context = ctx
@@ -49,6 +59,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.include_router(comments.router)
     app.include_router(moderation_api.router)
     app.include_router(auth.router)
+    app.include_router(notifications.router)
     app.include_router(preview.router)
     app.include_router(stream.router)
     app.include_router(pages_router)

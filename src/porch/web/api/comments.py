@@ -28,6 +28,7 @@ async def create_comment(
         site_key=payload.site, uri=payload.uri, body=payload.body, parent_id=payload.parent,
         author_name=author.name if author else None, author_email=author.email if author else None,
         author_website=author.website if author else None, title=payload.title,
+        notify=payload.notify,
         honeypot=payload.hp, form_started_at=payload.form_started_at,
     )
     posted = await run_in_threadpool(comment_service.post_comment, ctx, new, requester)

@@ -1,0 +1,132 @@
+"""The outbox table: enqueue (idempotent), claim under a lease, and record each attempt."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from porch.domain.outbox import JobStatus, OutboxJob
+from porch.storage.schema import outbox_attempts, outbox_jobs
+
+
+def _job(row: Any) -> OutboxJob:
+    return OutboxJob(
+        id=row.id,
+        kind=row.kind,
+        idempotency_key=row.idempotency_key,
+        payload=dict(row.payload or {}),
+        site_id=row.site_id,
+        status=JobStatus(row.status),
+        attempts=row.attempts,
+        run_after=row.run_after,
+        created_at=row.created_at,
+        delivered_at=row.delivered_at,
+        last_error=row.last_error,
+    )
+
+
+class OutboxRepository:
+    def __init__(self, connection: Connection):
+        self._db = connection
+
+    def enqueue(
+        self, *, kind: str, key: str, payload: dict[str, Any], now: datetime, site_id: int | None = None
+    ) -> bool:
+        """Add a job unless one with ``key`` exists (then nothing happens); True when added."""
+        values = {
+            "kind": kind, "idempotency_key": key, "payload": payload, "site_id": site_id,
+            "status": JobStatus.PENDING.value, "attempts": 0, "run_after": now, "created_at": now,
+        }
+        dialect = self._db.dialect.name
+        builder = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = builder(outbox_jobs).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+        return bool(self._db.execute(statement).rowcount)
+
+    def claim(self, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxJob]:
+        """Take up to ``limit`` due jobs for ``worker`` until ``now + lease``.
+
+        PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets concurrent workers each take different
+        rows without waiting on one another. SQLite: the caller's ``BEGIN IMMEDIATE`` already
+        makes this transaction the only writer, so the read-then-update cannot interleave.
+        Either way, a job whose lease ran out (its worker died) is due again.
+        """
+        due = and_(
+            outbox_jobs.c.status == JobStatus.PENDING.value,
+            outbox_jobs.c.run_after <= now,
+            or_(outbox_jobs.c.claimed_until.is_(None), outbox_jobs.c.claimed_until < now),
+        )
+        query = select(outbox_jobs.c.id).where(due).order_by(outbox_jobs.c.run_after, outbox_jobs.c.id).limit(limit)
+        if self._db.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(self._db.execute(query).scalars())
+        if not ids:
+            return []
+        self._db.execute(
+            update(outbox_jobs)
+            .where(outbox_jobs.c.id.in_(ids))
+            .values(claimed_by=worker, claimed_until=now + lease, attempts=outbox_jobs.c.attempts + 1)
+        )
+        rows = self._db.execute(select(outbox_jobs).where(outbox_jobs.c.id.in_(ids)).order_by(outbox_jobs.c.id))
+        return [_job(row) for row in rows]
+
+    def mark_delivered(self, job_id: int, now: datetime) -> None:
+        self._db.execute(
+            update(outbox_jobs)
+            .where(outbox_jobs.c.id == job_id)
+            .values(status=JobStatus.DELIVERED.value, delivered_at=now, claimed_by=None, claimed_until=None,
+                    last_error=None)
+        )
+
+    def mark_failed(self, job_id: int, *, error: str, retry_at: datetime | None) -> None:
+        """Schedule another try at ``retry_at``, or (None) give the job up."""
+        values: dict[str, Any] = {"claimed_by": None, "claimed_until": None, "last_error": error[:2000]}
+        if retry_at is None:
+            values["status"] = JobStatus.DEAD.value
+        else:
+            values["run_after"] = retry_at
+        self._db.execute(update(outbox_jobs).where(outbox_jobs.c.id == job_id).values(**values))
+
+    def add_attempt(self, job_id: int, *, now: datetime, ok: bool, detail: str) -> None:
+        self._db.execute(insert(outbox_attempts).values(job_id=job_id, attempted_at=now, ok=ok, detail=detail[:500]))
+
+    def release_claims(self, worker: str) -> int:
+        """Hand back jobs ``worker`` claimed (a clean shutdown: no need to wait for the lease)."""
+        result = self._db.execute(
+            update(outbox_jobs)
+            .where(outbox_jobs.c.claimed_by == worker, outbox_jobs.c.status == JobStatus.PENDING.value)
+            .values(claimed_by=None, claimed_until=None)
+        )
+        return int(result.rowcount)
+
+    def get_by_key(self, key: str) -> OutboxJob | None:
+        row = self._db.execute(select(outbox_jobs).where(outbox_jobs.c.idempotency_key == key)).first()
+        return _job(row) if row else None
+
+    def list_for_site(self, site_id: int, *, kind: str, limit: int) -> list[tuple[OutboxJob, list[Any]]]:
+        """The newest jobs of one kind for a site, each with its attempts (oldest first): two queries."""
+        jobs = [
+            _job(row)
+            for row in self._db.execute(
+                select(outbox_jobs)
+                .where(outbox_jobs.c.site_id == site_id, outbox_jobs.c.kind == kind)
+                .order_by(outbox_jobs.c.id.desc())
+                .limit(limit)
+            )
+        ]
+        attempts: dict[int, list[Any]] = {job.id: [] for job in jobs}
+        if jobs:
+            for row in self._db.execute(
+                select(outbox_attempts)
+                .where(outbox_attempts.c.job_id.in_(list(attempts)))
+                .order_by(outbox_attempts.c.id)
+            ):
+                attempts[row.job_id].append(row)
+        return [(job, attempts[job.id]) for job in jobs]
+
+    def count_by_status(self) -> dict[str, int]:
+        rows = self._db.execute(select(outbox_jobs.c.status, func.count()).group_by(outbox_jobs.c.status))
+        return dict(rows)

@@ -1,0 +1,1 @@
+"""Background work: outbox delivery (mail, webhooks, fan-out of comment events, digests)."""
