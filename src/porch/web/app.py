@@ -19,7 +19,7 @@ from porch.services.sites import all_allowed_origins
 from porch.web.api import analytics as analytics_api
 from porch.web.api import auth, comments, preview, stream, threads
 from porch.web.api import moderation as moderation_api
-from porch.web import notifications
+from porch.web import feeds, notifications
 from porch.web.errors import install_error_handlers
 from porch.web.middleware import BodyLimitMiddleware, SiteCorsMiddleware
 from porch.web.admin import router as admin_router
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.include_router(comments.router)
     app.include_router(moderation_api.router)
     app.include_router(auth.router)
+    app.include_router(feeds.router)
     app.include_router(notifications.router)
     app.include_router(preview.router)
     app.include_router(stream.router)
