@@ -260,7 +260,7 @@ def export_file(
 
 @app.command()
 def worker(
-    name: Annotated[str | None, typer.Option(help="this worker's name on the jobs it claims (default: host:pid)")] = None,
+    name: Annotated[str | None, typer.Option(help="name on the jobs it claims (default: host:pid)")] = None,
     once: Annotated[bool, typer.Option("--once", help="deliver what is due, then stop")] = False,
 ) -> None:
     """Deliver outbox jobs (mail, webhooks) until stopped. `porch serve` runs one too (PORCH_OUTBOX_IN_SERVE)."""

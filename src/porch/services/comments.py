@@ -21,8 +21,8 @@ from porch.domain.threads import Thread, check_page_uri, check_title, thread_key
 from porch.domain.votes import check_vote
 from porch.errors import Conflict, ErrorList, Forbidden, InvalidInput, NotFound, Unauthenticated
 from porch.live import CommentEvent
-from porch.services.abuse import check_comment_allowed
 from porch.services import notifications
+from porch.services.abuse import check_comment_allowed
 from porch.services.context import Context, new_token, token_hash
 from porch.services.requesters import Requester, check_origin, is_moderator
 from porch.storage.unit_of_work import UnitOfWork

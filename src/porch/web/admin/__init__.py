@@ -8,8 +8,7 @@ and a site only through ``services.sites.access_site_by_account``.
 
 from fastapi import APIRouter
 
-from porch.web.admin import auth, sites
-from porch.web.admin import webhooks
+from porch.web.admin import auth, sites, webhooks
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 router.include_router(auth.router)
