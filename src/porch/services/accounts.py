@@ -21,6 +21,7 @@ from porch.domain.people import MAX_NAME_LENGTH, normalise_email
 from porch.errors import Conflict, ErrorList, InvalidInput, Unauthenticated
 from porch.mail.message import OutgoingMail
 from porch.services.context import Context, new_token, token_hash
+from porch.services.identity import claim_email_history
 from porch.storage.unit_of_work import UnitOfWork
 
 _hasher = PasswordHasher()
@@ -65,6 +66,7 @@ def _create_account(
     if uow.people.email_owner(email) is None:
         uow.people.add_email(person.id, email, verified_at=verified_at)
     elif verified:
+        claim_email_history(uow, email, person.id, now)
         uow.people.move_email(email, person.id, verified_at=now)
     return account
 
@@ -145,6 +147,7 @@ def _confirm(uow: UnitOfWork, account_id: int, now: datetime) -> Account:
     account = uow.accounts.get(account_id)
     assert account is not None
     uow.accounts.mark_verified(account_id, now)
+    claim_email_history(uow, account.email, account.person_id, now)  # the anonymous comments become theirs
     uow.people.move_email(account.email, account.person_id, verified_at=now)
     refreshed = uow.accounts.get(account_id)
     assert refreshed is not None

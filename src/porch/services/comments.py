@@ -24,6 +24,7 @@ from porch.live import CommentEvent
 from porch.services import notifications
 from porch.services.abuse import check_comment_allowed
 from porch.services.context import Context, new_token, token_hash
+from porch.services.inbox_index import note_new_comment
 from porch.services.requesters import Requester, check_origin, is_moderator
 from porch.storage.unit_of_work import UnitOfWork
 
@@ -125,6 +126,7 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
         notifications.record_comment_event(
             uow, "created", comment, site_id=site.id, now=now, subscribe_email=notify_address if new.notify else None
         )
+        note_new_comment(ctx, uow, comment, thread, site, requester)  # mentions, read marker, live inboxes
         uow.commit()
         if decision.status == CommentStatus.PUBLISHED:
             ctx.live.publish(CommentEvent("posted", site.id, thread.key, comment))

@@ -371,3 +371,123 @@ signing_keys = Table(
     Column("secret", String(100), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# --- the inbox: identities, follows, read state, mentions, external feeds (docs/subsystems/inbox.md) -------
+
+# What a person adds to their public face beyond ``people``: a fediverse handle, whether the profile
+# page is hidden, and the secret in their inbox's Atom feed URL (feed readers send no cookies).
+person_profiles = Table(
+    "person_profiles",
+    metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("fediverse_handle", String(200)),
+    Column("profile_hidden", Boolean, nullable=False, default=False),
+    Column("feed_token_hash", String(64), unique=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# A further address an account asks to add: it joins the account (with the anonymous history
+# behind it) only when the mailed link is opened.
+identity_email_claims = Table(
+    "identity_email_claims",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("email", String(254), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+
+# Follow or mute a thread or a person. One row per (person, target): following and muting the
+# same target are exclusive. ``target_id`` is a thread id or a person id, by ``target_kind``.
+inbox_follows = Table(
+    "inbox_follows",
+    metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("target_kind", String(8), nullable=False),  # thread | person
+    Column("target_id", Id, nullable=False),
+    Column("state", String(8), nullable=False),  # follow | mute
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("person_id", "target_kind", "target_id"),
+    Index(None, "target_kind", "target_id", "state"),
+)
+
+# How far a person has read a thread: comments with a larger id are unread (ids only grow).
+inbox_reads = Table(
+    "inbox_reads",
+    metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("thread_id", ForeignKey("threads.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("last_read_comment_id", Id, nullable=False),
+    Column("read_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("person_id", "thread_id"),
+)
+
+# ``@handle`` mentions, extracted when a comment is written (domain/inbox.py says how), so the
+# mentions view is an index lookup rather than a text search.
+comment_mentions = Table(
+    "comment_mentions",
+    metadata,
+    Column("comment_id", ForeignKey("comments.id", ondelete="CASCADE"), nullable=False),
+    Column("handle", String(100), nullable=False, index=True),
+    PrimaryKeyConstraint("comment_id", "handle"),
+)
+
+# RSS/Atom comment feeds from elsewhere, polled by worker/feeds.py. One row per URL whoever
+# subscribes; ``url_hash`` keeps the unique index short.
+inbox_feeds = Table(
+    "inbox_feeds",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("url", String(2000), nullable=False),
+    Column("url_hash", String(64), nullable=False, unique=True),
+    Column("host", String(255), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("etag", String(300)),
+    Column("last_modified", String(100)),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("next_poll_at", UTCDateTime, nullable=False, index=True),
+    Column("last_polled_at", UTCDateTime),
+    Column("last_status", String(100)),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+inbox_feed_subscriptions = Table(
+    "inbox_feed_subscriptions",
+    metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("feed_id", ForeignKey("inbox_feeds.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("person_id", "feed_id"),
+)
+
+# An external conversation: the post a feed's comments answer (thr:in-reply-to's root).
+feed_conversations = Table(
+    "feed_conversations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("feed_id", ForeignKey("inbox_feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("key_hash", String(64), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("item_count", Integer, nullable=False, default=0),
+    Column("last_item_at", UTCDateTime, nullable=False),
+    UniqueConstraint("feed_id", "key_hash"),
+    Index(None, "feed_id", "last_item_at"),
+)
+
+feed_items = Table(
+    "feed_items",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("conversation_id", ForeignKey("feed_conversations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("guid_hash", String(64), nullable=False),
+    Column("feed_id", ForeignKey("inbox_feeds.id", ondelete="CASCADE"), nullable=False),
+    Column("link", String(2000)),
+    Column("in_reply_to", String(2000)),
+    Column("author_name", String(200), nullable=False),
+    Column("body_html", Text, nullable=False),  # sanitised like a comment (domain/markup.py's allow-list)
+    Column("published_at", UTCDateTime, nullable=False),
+    UniqueConstraint("feed_id", "guid_hash"),
+)

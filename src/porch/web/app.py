@@ -18,6 +18,7 @@ from porch.services.context import Context
 from porch.services.sites import all_allowed_origins
 from porch.web.api import analytics as analytics_api
 from porch.web.api import auth, comments, preview, stream, threads
+from porch.web.api import inbox as inbox_api
 from porch.web.api import moderation as moderation_api
 from porch.web import feeds, notifications
 from porch.web.errors import install_error_handlers
@@ -25,6 +26,7 @@ from porch.web.middleware import BodyLimitMiddleware, SiteCorsMiddleware
 from porch.web.admin import router as admin_router
 from porch.web.admin.auth import SignInRequired
 from porch.web.pages import router as pages_router
+from porch.web.inbox.pages import InboxSignIn, router as inbox_pages_router
 from porch.worker.outbox import WorkerOptions, outbox_lifespan
 from porch.web.static_files import router as static_router
 
@@ -63,9 +65,15 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.include_router(notifications.router)
     app.include_router(preview.router)
     app.include_router(stream.router)
+    app.include_router(inbox_api.router)
     app.include_router(pages_router)
+    app.include_router(inbox_pages_router)
     app.include_router(admin_router)
     app.include_router(static_router)
+
+    @app.exception_handler(InboxSignIn)
+    async def inbox_sign_in_first(_request: Request, _exc: InboxSignIn) -> RedirectResponse:
+        return RedirectResponse("/inbox/login", status_code=303)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_first(_request: Request, exc: SignInRequired) -> RedirectResponse:

@@ -1,0 +1,1 @@
+"""Porch's inbox pages: /inbox (signed-in, first-party cookie), its Atom feed, public profiles."""
