@@ -243,6 +243,22 @@ def import_file(
         raise _fail(f"{file.name}: {exc.detail}. Nothing was imported.") from None
 
 
+@app.command("remap")
+def remap(
+    site: Annotated[str, typer.Option("--site", help="the site (name or key)")],
+    old: Annotated[str | None, typer.Argument(help="the page's old URL (or path)")] = None,
+    new: Annotated[str | None, typer.Argument(help="its new URL (or path)")] = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="a CSV of old,new rows")] = None,
+) -> None:
+    """Move conversations to new page URLs after a permalink change; merges into existing threads, all or nothing."""
+    from porch.cli_transfer import run_remap
+
+    try:
+        run_remap(_context(), site, old, new, csv_file, console)
+    except PorchError as exc:
+        raise _fail(f"{exc.detail}. Nothing was remapped.") from None
+
+
 @app.command("export")
 def export_file(
     site: Annotated[str, typer.Option("--site", help="the site to export (name or key)")],

@@ -11,10 +11,12 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from porch.errors import InvalidInput
 from porch.importers import read_records
 from porch.services.context import Context
 from porch.services.exports import ExportSummary, export_site
 from porch.services.imports import ImportProgress, ImportSummary, import_site
+from porch.services.remaps import MAX_CSV_BYTES, Remap, RemapSummary, parse_remap_csv, remap_threads
 
 SHOWN_SKIPS = 50
 
@@ -83,3 +85,31 @@ def run_export(ctx: Context, site: str, format_name: str, output: Path | None, c
 
 def _export_to(ctx: Context, site: str, out: IO[str], format_name: str) -> ExportSummary:
     return export_site(ctx, site, out, format_name=format_name)
+
+
+def run_remap(
+    ctx: Context, site: str, old: str | None, new: str | None, csv_path: Path | None, console: Console
+) -> RemapSummary:
+    """Remap one OLD NEW pair or a CSV of them, then say what happened to each thread."""
+    if csv_path is not None:
+        if old is not None or new is not None:
+            raise InvalidInput("give either OLD NEW or --csv FILE, not both", code="invalid_remap")
+        if csv_path.stat().st_size > MAX_CSV_BYTES:
+            raise InvalidInput(f"{csv_path.name}: larger than {MAX_CSV_BYTES:,} bytes", code="invalid_remap")
+        pairs = parse_remap_csv(csv_path.read_text(encoding="utf-8-sig"))
+    elif old is not None and new is not None:
+        pairs = [Remap(old, new)]
+    else:
+        raise InvalidInput("give OLD NEW, or --csv FILE with old,new rows", code="invalid_remap")
+    summary = remap_threads(ctx, site, pairs)
+    table = Table("old", "new", "", title=f"remapped in {summary.site}", title_justify="left")
+    for old_key, new_key, what in summary.changes[:SHOWN_SKIPS]:
+        table.add_row(old_key, new_key, what)
+    if len(summary.changes) > SHOWN_SKIPS:
+        table.add_row("…", f"and {len(summary.changes) - SHOWN_SKIPS:,} more", "")
+    console.print(table)
+    console.print(
+        f"{summary.renamed:,} renamed, {summary.merged:,} merged ({summary.comments_moved:,} comments moved, "
+        f"{summary.duplicates_dropped:,} duplicates dropped), {summary.unchanged:,} unchanged"
+    )
+    return summary
