@@ -9,6 +9,7 @@ from porch.domain.accounts import Account
 from porch.domain.bans import Ban, WordAction, WordRule, check_ban_value, check_note, check_word
 from porch.domain.people import normalise_email
 from porch.errors import ErrorList, InvalidInput, NotFound
+from porch.services import notifications
 from porch.services.context import Context
 from porch.services.moderation import _site_by_key, check_moderator
 from porch.storage.repositories.moderation import ModerationRepository
@@ -44,6 +45,7 @@ def ban(ctx: Context, site_key: str, account: Account, new: NewBan) -> Ban:
                             created_by=account.id, now=now)
         repo.log(site_id=site.id, account_id=account.id, action="ban", subject=f"{kind.value} {value}", before=None,
                  after={"kind": kind.value, "value": value, "expires_at": _iso(expires_at), "note": note}, now=now)
+        notifications.record_person_banned(uow, site.id, kind=kind.value, value=value, now=now)
         uow.commit()
     return made
 

@@ -30,6 +30,7 @@ from porch.domain.sites import ModerationMode, Site
 from porch.domain.threads import Thread
 from porch.errors import ErrorList, Forbidden, InvalidInput, NotFound, Unauthenticated
 from porch.live import CommentEvent
+from porch.services import notifications
 from porch.services.context import Context, token_hash
 from porch.services.requesters import MODERATING_ROLES, Requester, check_origin
 from porch.storage.repositories.moderation import AuditEntry, ModerationRepository, ThreadTitle
@@ -90,6 +91,10 @@ def _apply(
     after = comment_snapshot(updated, pinned=repo.is_pinned(comment.id), **({"trusted": True} if trust else {}))
     repo.log(site_id=site.id, account_id=account.id, action=action.value, comment_id=comment.id,
              before=before, after=after, now=now)
+    if change.after != change.before and action in (Action.APPROVE, Action.REJECT, Action.SPAM):
+        # Webhooks and mail (approved comments notify like new ones) go out from the outbox.
+        event = "approved" if action == Action.APPROVE else "rejected"
+        notifications.record_comment_event(uow, event, updated, site_id=site.id, now=now)
     if change.count_delta > 0:
         uow.on_commit(lambda: ctx.live.publish(CommentEvent("posted", site.id, thread.key, updated)))
     elif change.count_delta < 0:
