@@ -286,5 +286,28 @@ def worker(
     run_worker_command(Settings(), name=name, once=once)
 
 
+@app.command("poll-feeds")
+def poll_feeds(
+    once: Annotated[bool, typer.Option("--once", help="poll what is due, then stop")] = False,
+    interval: Annotated[float, typer.Option(help="seconds between rounds")] = 60.0,
+    allow_private: Annotated[
+        bool, typer.Option("--allow-private", help="also fetch feeds on private/loopback addresses (intranets)")
+    ] = False,
+) -> None:
+    """Poll the RSS/Atom comment feeds inboxes subscribe to (conditional GETs, backoff, per-host limits)."""
+    import httpx
+
+    from porch.worker.feeds import USER_AGENT, poll_once, run_forever
+
+    logging.basicConfig(level=logging.INFO)
+    ctx = _context()
+    if not once:
+        run_forever(ctx, interval_seconds=interval, allow_private=allow_private)
+    with httpx.Client(headers={"User-Agent": USER_AGENT}) as client:
+        report = poll_once(ctx, client, allow_private=allow_private)
+    console.print(f"feeds: {report.fetched} fetched, {report.new_items} new items, {report.unchanged} unchanged, "
+                  f"{report.failed} failed, {report.deferred} deferred")
+
+
 def main() -> None:
     app()
