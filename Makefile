@@ -7,7 +7,7 @@ PORT   ?= 8080
 DEMO_DB := var/porch.db
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-sqlite lint bench migrate serve clean
+.PHONY: help demo test test-sqlite lint bench bench-embed migrate serve clean embed chromium
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -22,14 +22,25 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
+# The browser tests drive Debian's Chromium (never a downloaded browser build).
+chromium: ## install /usr/bin/chromium for the browser tests (apt-get, as root) when missing
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the browser tests (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "*** /usr/bin/chromium is missing: run 'sudo apt-get install chromium' (Debian/Ubuntu)"; \
+		echo "*** the browser tests in tests/browser are skipped until it is there"; \
+	fi
+
 demo: $(VENV)/.installed ## set up, migrate var/porch.db, load the demo blog, serve http://127.0.0.1:8080
 	mkdir -p var
 	PORCH_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/porch demo --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-dev ## set up and run every test (SQLite and PostgreSQL)
+test: $(VENV)/.installed-dev chromium ## set up and run every test (SQLite and PostgreSQL, browser tests in Chromium)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-sqlite: $(VENV)/.installed-dev ## the tests on SQLite only (no services needed)
+test-sqlite: $(VENV)/.installed-dev chromium ## the tests on SQLite only (no services needed)
 	PORCH_TEST_DATABASES=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev ## ruff
@@ -43,6 +54,12 @@ bench-quick: $(VENV)/.installed-dev ## the same comparison in about a minute
 
 bench-read: $(VENV)/.installed-dev ## read a 1,000-comment thread in-process: queries and latency
 	$(BIN)/python bench/thread_read.py
+
+embed: ## build the embed (embed/src → src/porch/web/static/embed.js, count.js) with esbuild from npm
+	cd embed && npm ci --no-audit --no-fund --loglevel=error && npx tsc --noEmit -p . && node build.mjs
+
+bench-embed: $(VENV)/.installed-dev chromium ## the embed's budgets: gzip size, requests on load, render time of 1,000 comments
+	$(BIN)/python bench/embed_budget.py
 
 migrate: $(VENV)/.installed ## migrate the database named by PORCH_DATABASE_URL (default var/porch.db)
 	mkdir -p var

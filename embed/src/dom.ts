@@ -32,17 +32,24 @@ const SAFE_URL = /^(https?:|mailto:)/i
  * Everything else in the widget (names, websites, dates, messages) is set with textContent
  * or setAttribute.
  */
+const template = document.createElement('template')
+
 export function insertSanitisedHtml(target: Element, html: string): void {
-  const template = document.createElement('template')
   template.innerHTML = html
-  const walker = document.createTreeWalker(template.content, NodeFilter.SHOW_ELEMENT)
-  const doomed: Element[] = []
-  for (let node = walker.nextNode() as Element | null; node; node = walker.nextNode() as Element | null) {
-    if (!ALLOWED_TAGS.has(node.tagName)) { doomed.push(node); continue }
-    const allowed = ALLOWED_ATTRIBUTES[node.tagName] || []
-    for (const attr of Array.from(node.attributes)) {
-      if (!allowed.includes(attr.name) || (attr.name === 'href' && !SAFE_URL.test(attr.value.trim()))) {
-        node.removeAttribute(attr.name)
+  const elements = template.content.querySelectorAll('*')
+  for (let i = 0; i < elements.length; i++) {
+    const node = elements[i]
+    if (!ALLOWED_TAGS.has(node.tagName)) {
+      // An unknown element is replaced by its text, so nothing a commenter wrote silently vanishes.
+      node.replaceWith(node.textContent || '')
+      continue
+    }
+    if (node.attributes.length) {
+      const allowed = ALLOWED_ATTRIBUTES[node.tagName] || []
+      for (const name of node.getAttributeNames()) {
+        if (!allowed.includes(name) || (name === 'href' && !SAFE_URL.test(node.getAttribute(name)!.trim()))) {
+          node.removeAttribute(name)
+        }
       }
     }
     if (node.tagName === 'A') {
@@ -50,8 +57,6 @@ export function insertSanitisedHtml(target: Element, html: string): void {
       node.setAttribute('target', '_blank')
     }
   }
-  // An unknown element is replaced by its text, so nothing a commenter wrote silently vanishes.
-  for (const node of doomed) node.replaceWith(node.textContent || '')
   target.replaceChildren(template.content)
 }
 

@@ -42,7 +42,7 @@ export function postbox(w: Widget, mode: Mode, target?: Node, source = ''): HTML
     who,
     error,
     h('div', { class: 'row' },
-      h('span', { class: 'hint' }, t.t('markdown')),
+      h('span', { class: 'hint' }, t.t('markdown'), mode === 'new' && ' · ', mode === 'new' && w.accountLine()),
       previewToggle,
       mode !== 'new' && h('button', { type: 'button', class: 'ghost', 'data-cancel': '' }, t.t('cancel')),
       submit))

@@ -15,6 +15,7 @@ export interface Node {
 
 export interface RenderContext {
   t: I18n
+  proto?: HTMLElement
   maxDepth: number
   closed: boolean
   nodes: Map<number, Node>
@@ -32,37 +33,47 @@ const hue = (name: string): number => {
 export const displayName = (ctx: RenderContext, c: Comment): string =>
   (c.author && c.author.name) || ctx.t.t('anonymous')
 
-function avatar(name: string): HTMLElement {
-  const el = h('span', { class: 'av', 'aria-hidden': 'true' }, name.trim().charAt(0).toUpperCase() || '?')
-  el.style.setProperty('--h', String(hue(name)))
-  return el
-}
+const vote = (t: I18n, value: 1 | -1): HTMLElement =>
+  h('button', { type: 'button', class: 'vb', 'data-a': value > 0 ? 'up' : 'down', 'aria-pressed': 'false', 'aria-label': t.t(value > 0 ? 'up' : 'down') },
+    value > 0 ? '▲' : '▼')
 
-export function timeLink(ctx: RenderContext, c: Comment): HTMLElement {
-  return h('a', { class: 'tm', href: '#comment-' + c.id, title: ctx.t.date(c.created_at), 'aria-label': ctx.t.t('permalink') + ', ' + ctx.t.date(c.created_at) },
-    h('time', { datetime: c.created_at }, ctx.t.ago(c.created_at)))
-}
-
-function voteButton(ctx: RenderContext, c: Comment, value: 1 | -1): HTMLElement {
-  return h('button', {
-    type: 'button', class: 'vb', 'data-a': value > 0 ? 'up' : 'down', 'aria-pressed': String(ctx.myVote(c.id) === value),
-    'aria-label': ctx.t.t(value > 0 ? 'up' : 'down'), title: ctx.t.t(value > 0 ? 'up' : 'down'),
-  }, value > 0 ? '▲' : '▼')
-}
-
-export function actions(ctx: RenderContext, c: Comment): HTMLElement {
+/**
+ * One comment's elements, built once per widget and cloned for each comment: a deep
+ * cloneNode is about twice as fast as building the same sixteen elements one by one.
+ */
+function skeleton(ctx: RenderContext): HTMLElement {
   const t = ctx.t
-  const mine = ctx.mine(c)
-  const published = c.status === 'published'
-  return h('div', { class: 'ac' },
-    h('span', { class: 'vt' },
-      published && !mine && voteButton(ctx, c, 1),
-      h('span', { class: 'sc', title: '+' + c.votes.up + ' / −' + c.votes.down }, String(c.votes.score)),
-      published && !mine && voteButton(ctx, c, -1)),
-    published && !ctx.closed && h('button', { type: 'button', 'data-a': 'reply', 'aria-expanded': 'false' }, t.t('reply')),
-    ctx.editable(c) && h('button', { type: 'button', 'data-a': 'edit' }, t.t('edit')),
-    ctx.editable(c) && h('button', { type: 'button', 'data-a': 'delete' }, t.t('del')))
+  return ctx.proto || (ctx.proto = h('article', { class: 'c', tabindex: '-1' },
+    h('span', { class: 'av', 'aria-hidden': 'true' }),
+    h('div', { class: 'bd' }, h('div', { class: 'cb' },
+      h('div', { class: 'm' }, h('span', { class: 'n' }), h('a', { class: 'tm' }, h('time'))),
+      h('div', { class: 'x' }),
+      h('div', { class: 'ac' },
+        h('span', { class: 'vt' }, vote(t, 1), h('span', { class: 'sc' }), vote(t, -1)),
+        h('button', { type: 'button', 'data-a': 'reply', 'aria-expanded': 'false' }, t.t('reply')))))))
 }
+
+/** Fill a cloned actions row: votes (not on one's own), reply, and edit/delete within the window. */
+function fillActions(ctx: RenderContext, c: Comment, row: Element): Element {
+  const [votes, reply] = Array.from(row.children)
+  const [up, score, down] = Array.from(votes.children)
+  const published = c.status === 'published'
+  score.textContent = String(c.votes.score)
+  score.setAttribute('title', '+' + c.votes.up + ' / −' + c.votes.down)
+  if (!published || ctx.mine(c)) { up.remove(); down.remove() } else {
+    const mine = ctx.myVote(c.id)
+    if (mine) (mine > 0 ? up : down).setAttribute('aria-pressed', 'true')
+  }
+  if (!published || ctx.closed) reply.remove()
+  if (ctx.editable(c)) {
+    row.append(h('button', { type: 'button', 'data-a': 'edit' }, ctx.t.t('edit')),
+      h('button', { type: 'button', 'data-a': 'delete' }, ctx.t.t('del')))
+  }
+  return row
+}
+
+export const actions = (ctx: RenderContext, c: Comment): Element =>
+  fillActions(ctx, c, skeleton(ctx).querySelector('.ac')!.cloneNode(true) as Element)
 
 export function body(html: string): HTMLElement {
   const el = h('div', { class: 'x' })
@@ -80,18 +91,29 @@ export function renderComment(ctx: RenderContext, c: Comment, depth: number, par
   }
   const name = displayName(ctx, c)
   const web = webAddress(c.author && c.author.website)
-  const meta = h('div', { class: 'm' },
-    web ? h('a', { class: 'n', href: web, rel: 'nofollow ugc noopener noreferrer', target: '_blank' }, name)
-      : h('span', { class: 'n' }, name),
-    ...((c.author && c.author.badges) || []).map((badge) =>
-      h('span', { class: 'bg' }, badge === 'author' ? t.t('author') : badge === 'moderator' ? t.t('moderator') : badge)),
-    c.status === 'pending' && h('span', { class: 'bg pe' }, t.t('pending')),
-    depth > ctx.maxDepth && parentName && h('span', { class: 'ir' }, '↪ ' + t.t('inReplyTo', { name: parentName })),
-    timeLink(ctx, c),
-    c.edited_at && h('span', { class: 'ed', title: t.date(c.edited_at) }, '· ' + t.t('edited')))
-  return h('article', { class: 'c', id: 'comment-' + c.id, 'data-id': c.id, tabindex: '-1', 'aria-label': t.t('by', { name }) },
-    avatar(name),
-    h('div', { class: 'bd' }, h('div', { class: 'cb' }, meta, body(c.body_html), actions(ctx, c))))
+  const el = skeleton(ctx).cloneNode(true) as HTMLElement
+  const avatar = el.firstElementChild as HTMLElement
+  const [meta, text, row] = Array.from(el.lastElementChild!.firstElementChild!.children)
+  const time = meta.lastElementChild!
+  el.id = 'comment-' + c.id
+  el.setAttribute('data-id', String(c.id))
+  el.setAttribute('aria-label', t.t('by', { name }))
+  avatar.textContent = name.trim().charAt(0).toUpperCase() || '?'
+  avatar.style.setProperty('--h', String(hue(name)))
+  if (web) meta.firstElementChild!.replaceWith(h('a', { class: 'n', href: web, rel: 'nofollow ugc noopener noreferrer', target: '_blank' }, name))
+  else meta.firstElementChild!.textContent = name
+  time.setAttribute('href', '#comment-' + c.id)
+  time.firstElementChild!.setAttribute('datetime', c.created_at)
+  time.firstElementChild!.textContent = t.ago(c.created_at)
+  for (const badge of (c.author && c.author.badges) || []) {
+    time.before(h('span', { class: 'bg' }, badge === 'author' ? t.t('author') : badge === 'moderator' ? t.t('moderator') : badge))
+  }
+  if (c.status === 'pending') time.before(h('span', { class: 'bg pe' }, t.t('pending')))
+  if (depth > ctx.maxDepth && parentName) time.before(h('span', { class: 'ir' }, '↪ ' + t.t('inReplyTo', { name: parentName })))
+  if (c.edited_at) meta.append(h('span', { class: 'ed' }, '· ' + t.t('edited')))
+  insertSanitisedHtml(text, c.body_html)
+  fillActions(ctx, c, row)
+  return el
 }
 
 /** The container for a node's replies, made on first need; past max_depth it adds no indent. */

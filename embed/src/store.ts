@@ -5,17 +5,25 @@
 import type { Session } from './types'
 
 const PREFIX = 'porch:'
+// Parsed values, so rendering a thousand comments reads each key once, not thousands of times.
+const cache = new Map<string, unknown>()
 
 export function load<T>(key: string): T | null {
-  try {
-    const raw = localStorage.getItem(PREFIX + key)
-    return raw ? (JSON.parse(raw) as T) : null
-  } catch {
-    return null
+  if (!cache.has(key)) {
+    let value: unknown = null
+    try {
+      const raw = localStorage.getItem(PREFIX + key)
+      value = raw ? JSON.parse(raw) : null
+    } catch {
+      // Storage disabled, or not our JSON: nothing remembered.
+    }
+    cache.set(key, value)
   }
+  return cache.get(key) as T | null
 }
 
 export function save(key: string, value: unknown): void {
+  cache.set(key, value)
   try {
     if (value == null) localStorage.removeItem(PREFIX + key)
     else localStorage.setItem(PREFIX + key, JSON.stringify(value))
@@ -45,7 +53,7 @@ export function editToken(id: number): string | null {
 }
 
 export function rememberEditToken(id: number, token: string, until: number): void {
-  const all = load<EditTokens>('edits') || {}
+  const all = { ...load<EditTokens>('edits') }
   const now = Date.now()
   for (const key of Object.keys(all)) if (all[key][1] < now) delete all[key]
   all[id] = [token, until]
@@ -55,7 +63,7 @@ export function rememberEditToken(id: number, token: string, until: number): voi
 export const myVotes = (): Record<string, number> => load<Record<string, number>>('votes') || {}
 
 export function rememberVote(id: number, value: number): void {
-  const votes = myVotes()
+  const votes = { ...myVotes() }
   if (value) votes[id] = value
   else delete votes[id]
   save('votes', votes)

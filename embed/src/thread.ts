@@ -33,7 +33,7 @@ export class Widget implements RenderContext {
   list = h('div', { class: 'ls' })
   more = h('button', { type: 'button', class: 'mo', 'data-a': 'more', hidden: true })
   status = h('p', { class: 'st', role: 'status' })
-  account = h('div', { class: 'acct' })
+  account = h('div')
   box = h('div')
   sortBar: HTMLElement
 
@@ -48,6 +48,12 @@ export class Widget implements RenderContext {
       this.account, this.box, this.status, this.list, this.more,
       h('p', { class: 'pw' }, this.t.t('powered')))
     this.root.addEventListener('click', (e) => this.click(e))
+    const dated = (e: Event): void => {
+      const link = (e.target as Element).closest<HTMLElement>('a.tm')
+      if (link && !link.title) link.title = this.t.date(link.firstElementChild!.getAttribute('datetime')!)
+    }
+    this.root.addEventListener('pointerover', dated)
+    this.root.addEventListener('focusin', dated)
     if ('adoptedStyleSheets' in shadow && typeof CSSStyleSheet.prototype.replaceSync === 'function') {
       // A constructed sheet is not inline CSS: pages with a strict CSP still style the widget.
       const sheet = new CSSStyleSheet()
@@ -60,7 +66,6 @@ export class Widget implements RenderContext {
     const theme = (): void => this.root.setAttribute('data-theme', cfg.theme === 'auto' ? pageTheme(shadow.host) : cfg.theme)
     theme()
     matchMedia('(prefers-color-scheme: dark)').addEventListener('change', theme)
-    this.renderAccount()
     this.box.append(postbox(this, 'new'))
     window.setInterval(() => this.refreshTimes(), 60000)
     window.addEventListener('hashchange', () => this.permalink())
@@ -184,7 +189,7 @@ export class Widget implements RenderContext {
     else column.children[0].after(fresh)
     column.querySelector(':scope > .ac')?.replaceWith(actions(this, node.c))
     const meta = column.children[0]
-    if (c.edited_at && !meta.querySelector('.ed')) meta.append(h('span', { class: 'ed', title: this.t.date(c.edited_at) }, '· ' + this.t.t('edited')))
+    if (c.edited_at && !meta.querySelector('.ed')) meta.append(h('span', { class: 'ed' }, '· ' + this.t.t('edited')))
   }
 
   removed(id: number): void {
@@ -214,11 +219,14 @@ export class Widget implements RenderContext {
   }
 
   posted(result: Posted, parent?: Node): void {
-    const node = this.insert({ ...result.comment, replies: [] }, false)
-    if (result.held_because) this.status.textContent = this.t.t('held')
-    else if (node) this.setTotal(this.total + 1)
+    // The live stream may have delivered our own comment before this response did.
+    const existing = this.nodes.get(result.comment.id)
+    const node = existing || this.insert({ ...result.comment, replies: [] }, false)
+    this.status.textContent = result.held_because ? this.t.t('held') : ''
+    if (!existing && node && !result.held_because) this.setTotal(this.total + 1)
     if (node) {
       node.el.classList.add('me')
+      columnOf(node).querySelector(':scope > .ac')?.replaceWith(actions(this, node.c))
       if (parent) node.el.scrollIntoView({ block: 'nearest' })
     }
   }
@@ -294,16 +302,17 @@ export class Widget implements RenderContext {
   }
 
   // --- accounts --------------------------------------------------------------------------
-  renderAccount(): void {
+  /** "Sign in" or "Signed in as … · Sign out", shown in the new-comment form's footer. */
+  accountLine(): HTMLElement {
     const s = session()
-    this.account.replaceChildren(s
-      ? h('p', { class: 'who-s' }, this.t.t('signedIn', { name: s.account.name }), ' · ',
+    return s
+      ? h('span', { class: 'who-s' }, this.t.t('signedIn', { name: s.account.name }), ' · ',
           h('button', { type: 'button', class: 'lk', 'data-a': 'signout' }, this.t.t('signOut')))
-      : h('p', { class: 'who-s' }, h('button', { type: 'button', class: 'lk', 'data-a': 'signin', 'aria-expanded': 'false' }, this.t.t('signIn'))))
+      : h('button', { type: 'button', class: 'lk', 'data-a': 'signin' }, this.t.t('signIn'))
   }
 
   signedIn(): void {
-    this.renderAccount()
+    this.account.textContent = ''
     this.box.replaceChildren(postbox(this, 'new'))
   }
 

@@ -41,7 +41,6 @@ Anmeldelink
 Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.
 Die Kommentare konnten nicht geladen werden.
 Erneut versuchen
-Link zu diesem Kommentar
 Autor
 Moderation
 Kommentar von {name}

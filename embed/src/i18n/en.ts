@@ -43,7 +43,6 @@ export default {
   error: 'Something went wrong. Please try again.',
   loadError: 'Comments could not be loaded.',
   retry: 'Try again',
-  permalink: 'Link to this comment',
   author: 'Author',
   moderator: 'Moderator',
   by: 'Comment by {name}',

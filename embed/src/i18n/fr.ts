@@ -41,7 +41,6 @@ Lien de connexion
 Une erreur est survenue. Veuillez réessayer.
 Impossible de charger les commentaires.
 Réessayer
-Lien vers ce commentaire
 Auteur
 Modérateur
 Commentaire de {name}

@@ -1,12 +1,12 @@
-// Messages in English, French, German and Spanish; relative times and plurals come from Intl.
+// Messages in English, French and German; relative times and plurals come from Intl.
+// A language costs ~450 bytes of the 12 KB gzipped budget: add one as a file of lines like fr.ts.
 import en from './en'
 import fr from './fr'
 import de from './de'
-import es from './es'
 
 type Key = keyof typeof en
 const KEYS = Object.keys(en) as Key[]
-const LINES: Record<string, string> = { fr, de, es }
+const LINES: Record<string, string> = { fr, de }
 
 /** The first supported language of "fr-CA", "de", …; English otherwise. */
 export const pickLang = (wanted: string): string => {
