@@ -53,8 +53,14 @@ def thread_ref(thread: ExportedThread) -> str:
     return f"porch-thread:{thread.key}"
 
 
+# Characters that str.splitlines() and some JSON Lines readers take for line ends; escaped
+# (only ever inside strings, so the JSON means the same) so a line is always one record.
+# (json.dumps escapes the control characters below U+0020 itself.)
+_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\x85": "\\u0085"})
+
+
 def _line(out: IO[str], data: dict[str, Any]) -> None:
-    out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+    out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_LINE_BREAKS) + "\n")
 
 
 def write_porch(

@@ -343,8 +343,8 @@ class _ImportRun:
             "person_id": person_id,
             "author_name": _clip(record.author.name, MAX_NAME_LENGTH),
             "author_website": _clean_website(record.author.website),
-            "body_source": record.body_source if record.body_source is not None else record.body_html,
-            "body_html": sanitise_html(record.body_html).strip() if record.body_html else "",
+            "body_source": _text(record.body_source if record.body_source is not None else record.body_html),
+            "body_html": sanitise_html(_text(record.body_html)).strip() if record.body_html else "",
             "status": record.status.value,
             "created_at": record.created_at,
             "edited_at": record.edited_at,
@@ -398,8 +398,14 @@ class _ImportRun:
             self.progress(ImportProgress(self.read, self.summary.comments_imported))
 
 
+def _text(text: str) -> str:
+    # NUL is no character of any text we show, and PostgreSQL refuses it in text columns: an
+    # Isso database or a JSON export may carry one (XML cannot).
+    return text.replace("\x00", "")
+
+
 def _clip(text: str | None, limit: int) -> str:
-    return " ".join((text or "").split())[:limit]
+    return " ".join(_text(text or "").split())[:limit]
 
 
 def _clean_email(email: str | None) -> str | None:
@@ -411,7 +417,7 @@ def _clean_email(email: str | None) -> str | None:
 
 def _clean_website(url: str | None) -> str | None:
     url = (url or "").strip()
-    if not url or len(url) > MAX_WEBSITE_LENGTH:
+    if not url or len(url) > MAX_WEBSITE_LENGTH or any(ord(ch) < 32 for ch in url):
         return None
     parts = urlsplit(url)
     return url if parts.scheme.lower() in ("http", "https") and parts.hostname else None
