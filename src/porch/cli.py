@@ -230,8 +230,8 @@ def import_file(
 ) -> None:
     """Import a Disqus, WordPress, Blogger or Isso export (or Porch's own) into a site.
 
-    All or nothing, and idempotent: the same file twice changes nothing. (An API endpoint
-    for site admins is still to come.)
+    All or nothing, and idempotent: the same file twice changes nothing. Site owners can do the
+    same over the API: POST /api/v1/sites/{key}/imports.
     """
     from porch.cli_transfer import run_import
 

@@ -20,6 +20,7 @@ from porch.web.api import analytics as analytics_api
 from porch.web.api import auth, comments, preview, stream, threads
 from porch.web.api import inbox as inbox_api
 from porch.web.api import moderation as moderation_api
+from porch.web.api import transfers as transfers_api
 from porch.web import feeds, notifications
 from porch.web.errors import install_error_handlers
 from porch.web.middleware import BodyLimitMiddleware, SiteCorsMiddleware
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.include_router(analytics_api.router)
     app.include_router(comments.router)
     app.include_router(moderation_api.router)
+    app.include_router(transfers_api.router)
     app.include_router(auth.router)
     app.include_router(feeds.router)
     app.include_router(notifications.router)
@@ -105,5 +107,8 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         return origins
 
     app.add_middleware(SiteCorsMiddleware, known_origins=known_origins)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.max_request_bytes,
+        allowances=[(transfers_api.IMPORT_PATH, settings.max_import_bytes)],
+    )
     return app

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -28,14 +29,28 @@ def _problem(status: int, code: str, title: str, detail: str) -> tuple[dict[str,
 
 
 class BodyLimitMiddleware:
-    """Refuse request bodies over ``max_bytes`` with 413, before the app reads them."""
+    """Refuse request bodies over ``max_bytes`` with 413, before the app reads them.
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    ``allowances`` are (path pattern, bytes) pairs for the few routes that take files (imports):
+    their own limit applies to a declared Content-Length, and a chunked body is passed through
+    unbuffered, for the route to count and store as it streams (never held in memory here).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, allowances: Sequence[tuple[str, int]] = ()):
         self.app = app
         self.max_bytes = max_bytes
+        self.allowances = [(re.compile(pattern), limit) for pattern, limit in allowances]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        allowance = next((limit for pattern, limit in self.allowances if pattern.fullmatch(scope["path"])), None)
+        if allowance is not None:
+            length = Headers(scope=scope).get("content-length")
+            if length is not None and length.isdigit() and int(length) > allowance:
+                await _refuse(send, f"the request body is larger than {allowance} bytes")
+                return
             await self.app(scope, receive, send)
             return
         detail = f"the request body is larger than {self.max_bytes} bytes"
