@@ -222,6 +222,9 @@ def test_following_a_thread_mails_each_new_comment_once_even_to_a_replied_to_fol
         headers={"Origin": BLOG_ORIGIN},
     )
     assert followed.status_code == 201 and followed.json() == {"status": "confirmation_sent"}
+    site_wide = client.post("/api/v1/subscriptions", json={"site": site.key, "email": "dawud@example.org"},
+                            headers={"Origin": BLOG_ORIGIN})
+    assert site_wide.json() == {"status": "awaiting_confirmation"}  # no second confirmation mail
     deliver(worker)
     (confirmation,) = sink.received
     confirm(client, confirmation)

@@ -43,8 +43,14 @@ class OutboxRepository:
         }
         dialect = self._db.dialect.name
         builder = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = builder(outbox_jobs).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
-        return bool(self._db.execute(statement).rowcount)
+        statement = (
+            builder(outbox_jobs)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["idempotency_key"])
+            .returning(outbox_jobs.c.id)
+        )
+        # RETURNING, not rowcount: psycopg reports a rowcount of 1 for an insert that did nothing.
+        return self._db.execute(statement).first() is not None
 
     def claim(self, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxJob]:
         """Take up to ``limit`` due jobs for ``worker`` until ``now + lease``.
