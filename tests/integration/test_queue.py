@@ -158,3 +158,23 @@ def test_reports_need_a_reason_and_a_published_comment(client: TestClient, ctx: 
     anonymous = client.post(f"/api/v1/comments/{mods2['id']}/report", json={"reason": "spam"},
                             headers={"Origin": BLOG_ORIGIN})
     assert anonymous.status_code == 202  # known by its address
+
+
+def test_the_classifier_learns_from_what_moderators_mark_spam(client: TestClient, ctx: Context) -> None:
+    from porch.services.spam_model import train_site_spam_model
+
+    mods = set_up_moderators(client, ctx, moderation="all", rate_limits=False)
+    spam_ids = [post_comment(client, mods.blog, f"cheap pills offer {n} buy pills now", email=f"s{n}@example.org")
+                ["comment"]["id"] for n in range(3)]
+    ham_ids = [post_comment(client, mods.blog, f"thoughtful reply number {n} about the garden", email=f"h{n}@example.org")
+               ["comment"]["id"] for n in range(3)]
+    client.post(f"/api/v1/sites/{mods.blog.key}/queue", json={"action": "spam", "comments": spam_ids},
+                headers=mods.blog_mod)
+    client.post(f"/api/v1/sites/{mods.blog.key}/queue", json={"action": "approve", "comments": ham_ids},
+                headers=mods.blog_mod)
+    with ctx.uow() as uow:
+        moderator = uow.accounts.get_by_email("mod@example.org")
+    assert moderator is not None
+    model = train_site_spam_model(ctx, mods.blog.key, moderator)
+    assert (model.spam_docs, model.ham_docs) == (3, 3) and not model.ready  # too few decisions to act on yet
+    assert model.probability("buy cheap pills") > 0.9 > 0.1 > model.probability("a reply about the garden")

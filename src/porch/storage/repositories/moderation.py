@@ -132,6 +132,20 @@ class ModerationRepository:
         rows = self._db.execute(query.order_by(comments.c.created_at.desc(), comments.c.id.desc()).limit(limit))
         return [_comment(row) for row in rows]
 
+    def labelled_texts(self, site_id: int, limit: int) -> list[tuple[str, bool]]:
+        """The site's latest comments judged spam (True) or published (False), for the classifier."""
+        found: list[tuple[str, bool]] = []
+        for status, is_spam in ((CommentStatus.SPAM, True), (CommentStatus.PUBLISHED, False)):
+            rows = self._db.execute(
+                select(comments.c.body_source)
+                .join(threads, threads.c.id == comments.c.thread_id)
+                .where(threads.c.site_id == site_id, comments.c.status == status.value)
+                .order_by(comments.c.id.desc())
+                .limit(limit)
+            )
+            found.extend((row.body_source, is_spam) for row in rows)
+        return found
+
     def remote_addrs(self, ids: list[int]) -> dict[int, str | None]:
         rows = self._db.execute(select(comments.c.id, comments.c.remote_addr).where(comments.c.id.in_(ids)))
         return {row.id: row.remote_addr for row in rows}
