@@ -25,8 +25,9 @@ def sign_in(client: TestClient, ctx: Context, email: str, name: str) -> dict[str
     token = new_token()
     now = ctx.clock()
     with ctx.uow(write=True) as uow:
-        uow.accounts.add_session(token_hash=token_hash(token), account_id=account.id, now=now,
-                                 expires_at=now + timedelta(days=30))
+        uow.accounts.add_session(
+            token_hash=token_hash(token), account_id=account.id, now=now, expires_at=now + timedelta(days=30)
+        )
         uow.commit()
     return {"Authorization": f"Bearer {token}"}
 
@@ -38,15 +39,20 @@ def person_of(client: TestClient, headers: dict[str, str]) -> int:
 
 
 def comment_as(
-    client: TestClient, site: Site, body: str, *, uri: str, headers: dict[str, str] | None = None,
-    parent: int | None = None, name: str | None = None, email: str | None = None,
+    client: TestClient,
+    site: Site,
+    body: str,
+    *,
+    uri: str,
+    headers: dict[str, str] | None = None,
+    parent: int | None = None,
+    name: str | None = None,
+    email: str | None = None,
 ) -> dict[str, Any]:
     payload: dict[str, Any] = {"site": site.key, "uri": uri, "body": body, "parent": parent}
     if headers is None:
         payload["author"] = {"name": name or "Guest", "email": email}
-    response = client.post(
-        "/api/v1/comments", json=payload, headers={"Origin": site.origins[0], **(headers or {})}
-    )
+    response = client.post("/api/v1/comments", json=payload, headers={"Origin": site.origins[0], **(headers or {})})
     assert response.status_code == 201, response.text
     return dict(response.json()["comment"])
 
@@ -71,9 +77,14 @@ def seed_conversations(
     with engine.begin() as connection:
         rows = [
             {
-                "site_id": site_ids[i % len(site_ids)], "key": f"https://seed.example/t{i}", "uri": f"/t{i}.html",
-                "title": f"Conversation {i}", "created_at": start + timedelta(seconds=i), "comment_count": 2,
-                "last_comment_at": start + timedelta(seconds=i, milliseconds=500), "closed": False,
+                "site_id": site_ids[i % len(site_ids)],
+                "key": f"https://seed.example/t{i}",
+                "uri": f"/t{i}.html",
+                "title": f"Conversation {i}",
+                "created_at": start + timedelta(seconds=i),
+                "comment_count": 2,
+                "last_comment_at": start + timedelta(seconds=i, milliseconds=500),
+                "closed": False,
             }
             for i in range(offset, offset + count)
         ]
@@ -86,9 +97,17 @@ def seed_conversations(
 
         def comment(thread_id: int, person: int, at: datetime, body: str, parent: int | None) -> dict[str, Any]:
             return {
-                "thread_id": thread_id, "parent_id": parent, "person_id": person, "author_name": f"P{person}",
-                "author_website": None, "body_source": body, "body_html": f"<p>{body}</p>", "status": "published",
-                "created_at": at, "upvotes": 0, "downvotes": 0,
+                "thread_id": thread_id,
+                "parent_id": parent,
+                "person_id": person,
+                "author_name": f"P{person}",
+                "author_website": None,
+                "body_source": body,
+                "body_html": f"<p>{body}</p>",
+                "status": "published",
+                "created_at": at,
+                "upvotes": 0,
+                "downvotes": 0,
             }
 
         connection.execute(
@@ -104,8 +123,5 @@ def seed_conversations(
         )
         connection.execute(
             insert(comments),
-            [
-                comment(ids[r["key"]], other, r["last_comment_at"], "a reply", mine[ids[r["key"]]])
-                for r in rows
-            ],
+            [comment(ids[r["key"]], other, r["last_comment_at"], "a reply", mine[ids[r["key"]]]) for r in rows],
         )

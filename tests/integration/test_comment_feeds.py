@@ -31,9 +31,9 @@ ENTRY = """<entry><id>{id}</id><title>On the post</title><link href="https://els
 
 
 def _atom(*entries: tuple[str, str, str, str, str]) -> bytes:
-    return ATOM.format(entries="".join(
-        ENTRY.format(id=i, author=a, at=t, parent=p, html=h) for i, a, t, p, h in entries
-    )).encode()
+    return ATOM.format(
+        entries="".join(ENTRY.format(id=i, author=a, at=t, parent=p, html=h) for i, a, t, p, h in entries)
+    ).encode()
 
 
 @dataclass
@@ -93,11 +93,21 @@ def _poll(ctx: Context) -> poller.RoundReport:
 def test_a_feed_is_polled_threaded_and_shown_beside_native_conversations(
     client: TestClient, ctx: Context, clock: Clock, feed_server: FeedServer
 ) -> None:
-    feed_server.routes["/comments/feed"] = Route(etag='"v1"', headers={"Content-Type": "application/atom+xml"}, body=_atom(
-        ("tag:c1", "Ann", "2026-11-23T09:00:00Z", "tag:post", "&lt;p&gt;first&lt;script&gt;x&lt;/script&gt;&lt;/p&gt;"),
-        ("tag:c2", "Bob", "2026-11-23T10:00:00Z", "tag:c1", "&lt;p&gt;reply to Ann&lt;/p&gt;"),
-        ("tag:c3", "Cy", "2026-11-22T10:00:00Z", "tag:other-post", "&lt;p&gt;elsewhere&lt;/p&gt;"),
-    ))
+    feed_server.routes["/comments/feed"] = Route(
+        etag='"v1"',
+        headers={"Content-Type": "application/atom+xml"},
+        body=_atom(
+            (
+                "tag:c1",
+                "Ann",
+                "2026-11-23T09:00:00Z",
+                "tag:post",
+                "&lt;p&gt;first&lt;script&gt;x&lt;/script&gt;&lt;/p&gt;",
+            ),
+            ("tag:c2", "Bob", "2026-11-23T10:00:00Z", "tag:c1", "&lt;p&gt;reply to Ann&lt;/p&gt;"),
+            ("tag:c3", "Cy", "2026-11-22T10:00:00Z", "tag:other-post", "&lt;p&gt;elsewhere&lt;/p&gt;"),
+        ),
+    )
     linda = sign_in(client, ctx, "linda@example.org", "Linda")
     blog = make_site(ctx, "blog", ["https://blog.example"])
     comment_as(client, blog, "native", uri="/native.html", headers=linda)  # at 12:00, the newest
@@ -108,7 +118,9 @@ def test_a_feed_is_polled_threaded_and_shown_beside_native_conversations(
     assert (report.fetched, report.new_items, report.failed) == (1, 3, 0)
     conversations = inbox(client, linda)["conversations"]
     assert [(c["source"], c["site"]["name"]) for c in conversations] == [
-        ("native", "blog"), ("feed", "Comments on Elsewhere"), ("feed", "Comments on Elsewhere")
+        ("native", "blog"),
+        ("feed", "Comments on Elsewhere"),
+        ("feed", "Comments on Elsewhere"),
     ]
     thread = conversations[1]
     assert [c["author"]["name"] for c in thread["latest"]] == ["Ann", "Bob"]  # the reply joined its parent
@@ -182,5 +194,3 @@ def test_subscriptions_refuse_bad_urls_and_private_hosts_are_not_fetched(
     feed_id = client.get("/api/v1/me/feeds", headers=linda).json()["feeds"][0]["id"]
     assert client.delete(f"/api/v1/me/feeds/{feed_id}", headers=linda).status_code == 204
     assert client.delete(f"/api/v1/me/feeds/{feed_id}", headers=linda).status_code == 404
-
-

@@ -39,8 +39,10 @@ def test_confirming_the_account_address_claims_anonymous_comments_on_every_site(
 
     assert _owners(ctx, [first["id"], second["id"]]) == {account.person_id}
     assert _owners(ctx, [other["id"]]) == {other["author"]["person"]}
-    headers = {"Authorization": "Bearer " + client.post(
-        "/api/v1/auth/login", json={"email": "william@example.org", "password": PASSWORD}).json()["token"]}
+    headers = {
+        "Authorization": "Bearer "
+        + client.post("/api/v1/auth/login", json={"email": "william@example.org", "password": PASSWORD}).json()["token"]
+    }
     client.cookies.clear()
     listed = inbox(client, headers)["conversations"]
     assert {c["site"]["name"] for c in listed} == {"blog", "cooks"}
@@ -63,7 +65,8 @@ def test_an_extra_address_claims_its_history_once_confirmed(client: TestClient, 
     assert confirmed.json() == {"email": "carma@old.example", "comments_claimed": 1}
     assert _owners(ctx, [old["id"]]) == {me}
     assert sorted(client.get("/api/v1/me/identity", headers=headers).json()["emails"]) == [
-        "carma@new.example", "carma@old.example"
+        "carma@new.example",
+        "carma@old.example",
     ]
     again = client.post("/api/v1/me/emails/confirm", json={"token": token})
     assert again.status_code == 422 and again.json()["code"] == "invalid_token"
@@ -87,8 +90,9 @@ def test_profile_shows_recent_comments_and_regular_sites_and_can_be_hidden(clien
         comment_as(client, blog, f"blog note {n} <script>x</script>", uri=f"/p{n}.html", headers=headers)
     comment_as(client, cooks, "soup!", uri=COOKS, headers=headers)
 
-    updated = client.patch("/api/v1/me/profile", headers=headers,
-                           json={"website": "linda.example", "fediverse": "linda@Social.Example"})
+    updated = client.patch(
+        "/api/v1/me/profile", headers=headers, json={"website": "linda.example", "fediverse": "linda@Social.Example"}
+    )
     assert updated.status_code == 200, updated.text
     assert updated.json()["fediverse"] == "@linda@social.example"
     assert updated.json()["website"] == "https://linda.example"

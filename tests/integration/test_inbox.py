@@ -46,7 +46,11 @@ def test_inbox_gathers_conversations_across_sites_newest_first_with_unread_count
     assert [(c["site"]["name"], c["url"]) for c in page["conversations"]] == [("blog", POST), ("cooks", SOUP)]
     blog_conv, cooks_conv = page["conversations"]
     assert blog_conv["unread"] == 2 and cooks_conv["unread"] == 0
-    assert [c["body_html"] for c in blog_conv["latest"]] == ["<p>I liked this</p>", "<p>thanks Linda</p>", "<p>and me</p>"]
+    assert [c["body_html"] for c in blog_conv["latest"]] == [
+        "<p>I liked this</p>",
+        "<p>thanks Linda</p>",
+        "<p>and me</p>",
+    ]
     assert [c["to_you"] for c in blog_conv["latest"]] == [False, True, False]
     assert blog_conv["title"] and blog_conv["last_activity"] == "2026-11-23T12:03:00Z"
 
@@ -73,8 +77,10 @@ def test_mentions_follow_the_documented_matching_rules(
     comment_as(client, cooks, "@LindaSmith: soup?", uri="/other.html", name="William")
 
     mentions = inbox(client, linda, filter="mentions")["conversations"]
-    assert sorted(c["url"] for c in mentions) == ["https://blog.example/2026/11/a-post.html",
-                                                   "https://cooks.example/other.html"]
+    assert sorted(c["url"] for c in mentions) == [
+        "https://blog.example/2026/11/a-post.html",
+        "https://cooks.example/other.html",
+    ]
     assert len(inbox(client, linda)["conversations"]) == 2  # being mentioned brings a conversation in
 
 
@@ -126,13 +132,17 @@ def test_muting_a_thread_hides_it_and_muting_a_person_silences_them(
     comment_as(client, cooks, "soup", uri=SOUP, headers=linda)
     comment_as(client, cooks, "more noise", uri=SOUP, headers=troll)
 
-    assert client.post("/api/v1/me/follows", json={"person": troll_id, "state": "mute"}, headers=linda).status_code == 200
+    assert (
+        client.post("/api/v1/me/follows", json={"person": troll_id, "state": "mute"}, headers=linda).status_code == 200
+    )
     conversations = inbox(client, linda)["conversations"]
     assert all(c["unread"] == 0 for c in conversations)
     assert all(m["author"]["person"] != troll_id for c in conversations for m in c["latest"])
 
     blog_id = next(c["id"] for c in conversations if c["site"]["name"] == "blog")
-    assert client.post("/api/v1/me/follows", json={"thread": blog_id, "state": "mute"}, headers=linda).status_code == 200
+    assert (
+        client.post("/api/v1/me/follows", json={"thread": blog_id, "state": "mute"}, headers=linda).status_code == 200
+    )
     assert [c["site"]["name"] for c in inbox(client, linda)["conversations"]] == ["cooks"]
     client.post("/api/v1/me/follows", json={"thread": blog_id, "state": "none"}, headers=linda)
     assert len(inbox(client, linda)["conversations"]) == 2
@@ -147,8 +157,11 @@ def test_reply_from_the_inbox_lands_in_the_original_thread_with_the_embeds_check
     answer = comment_as(client, blog, "answer", uri=POST, parent=mine["id"], name="Dawud")
     thread_id = inbox(client, linda)["conversations"][0]["id"]
 
-    response = client.post("/api/v1/me/inbox/reply", headers=linda,
-                           json={"thread": thread_id, "parent": answer["id"], "body": "thanks **Dawud**"})
+    response = client.post(
+        "/api/v1/me/inbox/reply",
+        headers=linda,
+        json={"thread": thread_id, "parent": answer["id"], "body": "thanks **Dawud**"},
+    )
     assert response.status_code == 201, response.text
     reply = response.json()["comment"]
     assert reply["body_html"] == "<p>thanks <strong>Dawud</strong></p>" and reply["parent"] == answer["id"]
@@ -158,8 +171,9 @@ def test_reply_from_the_inbox_lands_in_the_original_thread_with_the_embeds_check
 
     empty = client.post("/api/v1/me/inbox/reply", headers=linda, json={"thread": thread_id, "body": "  "})
     assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "body"
-    wrong_parent = client.post("/api/v1/me/inbox/reply", headers=linda,
-                               json={"thread": thread_id, "parent": 999999, "body": "x"})
+    wrong_parent = client.post(
+        "/api/v1/me/inbox/reply", headers=linda, json={"thread": thread_id, "parent": 999999, "body": "x"}
+    )
     assert wrong_parent.status_code == 422 and wrong_parent.json()["code"] == "invalid_parent"
     assert len(read_thread(client, blog, POST)["comments"]) == 1
     assert client.post("/api/v1/me/inbox/reply", json={"thread": thread_id, "body": "x"}).status_code == 401
@@ -178,8 +192,9 @@ def test_the_embed_marks_a_page_read_for_the_signed_in_reader(
     response = client.post("/api/v1/me/read", json={"site": blog.key, "uri": "/2026/11/a-post.html"}, headers=embed)
     assert response.status_code == 200 and response.json()["thread"] is not None
     assert inbox(client, linda)["conversations"][0]["unread"] == 0
-    elsewhere = client.post("/api/v1/me/read", json={"site": blog.key, "uri": POST},
-                            headers={"Origin": "https://evil.example", **linda})
+    elsewhere = client.post(
+        "/api/v1/me/read", json={"site": blog.key, "uri": POST}, headers={"Origin": "https://evil.example", **linda}
+    )
     assert elsewhere.status_code == 403
     assert client.post("/api/v1/me/read", json={"site": blog.key, "uri": POST}).status_code == 401
 

@@ -6,10 +6,10 @@ import re
 
 from fastapi.testclient import TestClient
 
+from porch.services.accounts import add_user
 from porch.services.context import Context
 from tests.factories import make_site, read_thread
 from tests.inbox_helpers import PASSWORD, comment_as
-from porch.services.accounts import add_user
 
 POST = "https://blog.example/2026/11/a-post.html"
 SAME_ORIGIN = {"Origin": "http://porch.test"}
@@ -22,8 +22,12 @@ def _guest(client: TestClient) -> TestClient:
 
 def _cookie_sign_in(client: TestClient, ctx: Context) -> dict[str, str]:
     add_user(ctx, "linda@example.org", PASSWORD, is_admin=False, name="Linda")
-    response = client.post("/inbox/login", data={"email": "linda@example.org", "password": PASSWORD},
-                           headers=SAME_ORIGIN, follow_redirects=False)
+    response = client.post(
+        "/inbox/login",
+        data={"email": "linda@example.org", "password": PASSWORD},
+        headers=SAME_ORIGIN,
+        follow_redirects=False,
+    )
     assert response.status_code == 303 and response.headers["location"] == "/inbox"
     token = client.cookies.get("porch_session")
     assert token
@@ -35,8 +39,9 @@ def test_inbox_page_needs_a_session_and_shows_conversations_escaped(client: Test
     assert client.get("/inbox", follow_redirects=False).headers["location"] == "/inbox/login"
     bearer = _cookie_sign_in(client, ctx)
     mine = comment_as(client, blog, "mine", uri=POST, headers=bearer)
-    comment_as(_guest(client), blog, "<script>alert(1)</script> hi @Linda", uri=POST, parent=mine["id"],
-               name="<i>Eve</i>")
+    comment_as(
+        _guest(client), blog, "<script>alert(1)</script> hi @Linda", uri=POST, parent=mine["id"], name="<i>Eve</i>"
+    )
 
     page = client.get("/inbox")
     assert page.status_code == 200
@@ -57,16 +62,26 @@ def test_inbox_forms_mark_read_follow_and_reply(client: TestClient, ctx: Context
     done = client.post("/inbox/read", data={"thread": thread, "read": "1"}, headers=SAME_ORIGIN, follow_redirects=False)
     assert done.status_code == 303
     assert "1 new" not in client.get("/inbox").text
-    replied = client.post("/inbox/reply", data={"thread": thread, "parent": answer["id"], "body": "from the inbox"},
-                          headers=SAME_ORIGIN, follow_redirects=False)
+    replied = client.post(
+        "/inbox/reply",
+        data={"thread": thread, "parent": answer["id"], "body": "from the inbox"},
+        headers=SAME_ORIGIN,
+        follow_redirects=False,
+    )
     assert replied.status_code == 303 and "notice=Reply+posted" in replied.headers["location"]
     assert read_thread(client, blog, POST)["comments"][0]["replies"][0]["replies"][0]["body_html"] == (
         "<p>from the inbox</p>"
     )
-    empty = client.post("/inbox/reply", data={"thread": thread, "body": ""}, headers=SAME_ORIGIN, follow_redirects=False)
+    empty = client.post(
+        "/inbox/reply", data={"thread": thread, "body": ""}, headers=SAME_ORIGIN, follow_redirects=False
+    )
     assert "error=" in empty.headers["location"]
-    cross = client.post("/inbox/reply", data={"thread": thread, "body": "csrf"},
-                        headers={"Origin": "https://evil.example"}, follow_redirects=False)
+    cross = client.post(
+        "/inbox/reply",
+        data={"thread": thread, "body": "csrf"},
+        headers={"Origin": "https://evil.example"},
+        follow_redirects=False,
+    )
     assert cross.status_code == 403
 
 

@@ -79,9 +79,7 @@ def check_filter(value: str | None) -> InboxFilter:
     try:
         return InboxFilter(value or "all")
     except ValueError:
-        raise InvalidInput(
-            f"filter: one of {', '.join(f.value for f in InboxFilter)}", code="invalid_filter"
-        ) from None
+        raise InvalidInput(f"filter: one of {', '.join(f.value for f in InboxFilter)}", code="invalid_filter") from None
 
 
 @dataclass(frozen=True)
@@ -158,7 +156,5 @@ def check_fediverse_handle(value: str | None) -> str | None:
         return None
     match = FEDIVERSE_HANDLE.match(text)
     if match is None:
-        raise InvalidInput(
-            "fediverse: a handle looks like @name@server.example", code="invalid_fediverse_handle"
-        )
+        raise InvalidInput("fediverse: a handle looks like @name@server.example", code="invalid_fediverse_handle")
     return f"@{match.group(1)}@{match.group(2).lower()}"

@@ -51,8 +51,14 @@ def due_feeds(ctx: Context, limit: int) -> list[Any]:
 
 
 def store_feed_items(
-    ctx: Context, feed_id: int, items: list[FeedItem], *, title: str | None, etag: str | None,
-    last_modified: str | None, status: str,
+    ctx: Context,
+    feed_id: int,
+    items: list[FeedItem],
+    *,
+    title: str | None,
+    etag: str | None,
+    last_modified: str | None,
+    status: str,
 ) -> int:
     """Thread and store a successful poll's new items; the feed is next due after the normal interval.
     Items replying to a known item join its conversation. Returns how many items were new."""
@@ -74,13 +80,27 @@ def store_feed_items(
                     feed_id, key_hash=digest(ref.key), url=ref.url, title=ref.title, at=item.published_at
                 )
             repo.add_item(
-                feed_id=feed_id, conversation_id=conversation_id, guid_hash=guid_hash, link=item.link,
-                in_reply_to=item.in_reply_to_ref, author_name=item.author, body_html=item.body_html,
+                feed_id=feed_id,
+                conversation_id=conversation_id,
+                guid_hash=guid_hash,
+                link=item.link,
+                in_reply_to=item.in_reply_to_ref,
+                author_name=item.author,
+                body_html=item.body_html,
                 published_at=item.published_at,
             )
             added += 1
-        repo.record_poll(feed_id, now=now, next_poll_at=next_poll(now, 0), failures=0, status=status, etag=etag,
-                         last_modified=last_modified, title=title, keep_validators=False)
+        repo.record_poll(
+            feed_id,
+            now=now,
+            next_poll_at=next_poll(now, 0),
+            failures=0,
+            status=status,
+            etag=etag,
+            last_modified=last_modified,
+            title=title,
+            keep_validators=False,
+        )
         uow.commit()
     return added
 
@@ -90,7 +110,11 @@ def record_unchanged(ctx: Context, feed_id: int) -> None:
     now = ctx.clock()
     with ctx.uow(write=True) as uow:
         FeedRepository(uow.connection).record_poll(
-            feed_id, now=now, next_poll_at=next_poll(now, 0), failures=0, status="304 not modified",
+            feed_id,
+            now=now,
+            next_poll_at=next_poll(now, 0),
+            failures=0,
+            status="304 not modified",
             keep_validators=True,
         )
         uow.commit()
@@ -102,7 +126,11 @@ def record_failure(ctx: Context, feed_id: int, failures: int, status: str, *, re
     backoff = next_poll(now, failures)
     with ctx.uow(write=True) as uow:
         FeedRepository(uow.connection).record_poll(
-            feed_id, now=now, next_poll_at=max(backoff, retry_at) if retry_at else backoff, failures=failures,
-            status=status, keep_validators=True,
+            feed_id,
+            now=now,
+            next_poll_at=max(backoff, retry_at) if retry_at else backoff,
+            failures=failures,
+            status=status,
+            keep_validators=True,
         )
         uow.commit()

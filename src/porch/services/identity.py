@@ -52,7 +52,10 @@ def ask_to_add_email(ctx: Context, account: Account, email: str) -> None:
             raise Conflict("this address belongs to another account", code="email_taken")
         token = new_token()
         IdentityRepository(uow.connection).add_claim(
-            token_hash=token_hash(token), account_id=account.id, email=email, now=now,
+            token_hash=token_hash(token),
+            account_id=account.id,
+            email=email,
+            now=now,
             expires_at=now + CLAIM_LINK_LIFETIME,
         )
         link = f"{ctx.base_url}/me/emails/confirm?token={token}"
@@ -82,8 +85,9 @@ def confirm_added_email(ctx: Context, token: str) -> ClaimResult:
     with ctx.uow(write=True) as uow:
         used = IdentityRepository(uow.connection).use_claim(token_hash(token), now)
         if used is None:
-            raise InvalidInput("this confirmation link is unknown, used or expired: ask for a new one",
-                               code="invalid_token")
+            raise InvalidInput(
+                "this confirmation link is unknown, used or expired: ask for a new one", code="invalid_token"
+            )
         account_id, email = used
         account = uow.accounts.get(account_id)
         assert account is not None
@@ -122,7 +126,9 @@ def _identity(uow: UnitOfWork, person_id: int) -> Identity:
     repo = IdentityRepository(uow.connection)
     profile = repo.profile(person_id)
     return Identity(
-        person_id=person_id, name=person.display_name, website=person.website,
+        person_id=person_id,
+        name=person.display_name,
+        website=person.website,
         fediverse=profile.fediverse_handle if profile else None,
         hidden=bool(profile.profile_hidden) if profile else False,
         emails=repo.verified_emails_of(person_id),
@@ -133,7 +139,12 @@ _UNSET: Any = object()
 
 
 def update_profile(
-    ctx: Context, account: Account, *, name: Any = _UNSET, website: Any = _UNSET, fediverse: Any = _UNSET,
+    ctx: Context,
+    account: Account,
+    *,
+    name: Any = _UNSET,
+    website: Any = _UNSET,
+    fediverse: Any = _UNSET,
     hidden: Any = _UNSET,
 ) -> Identity:
     """Change the public face: display name, website, fediverse handle, whether the profile is hidden."""
@@ -158,11 +169,14 @@ def update_profile(
             errors.add("hidden", "true or false")
         # check_author names fields as a comment form does; here they are the profile's own.
         ErrorList([FieldError(e.field.removeprefix("author."), e.message) for e in errors.errors]).raise_if_any()
-        uow.people.update_profile(account.person_id, display_name=checked.name[:MAX_NAME_LENGTH],
-                                  website=checked.website)
+        uow.people.update_profile(
+            account.person_id, display_name=checked.name[:MAX_NAME_LENGTH], website=checked.website
+        )
         IdentityRepository(uow.connection).save_profile(
-            account.person_id, fediverse_handle=new_fediverse,
-            hidden=current.hidden if hidden is _UNSET else bool(hidden), now=now,
+            account.person_id,
+            fediverse_handle=new_fediverse,
+            hidden=current.hidden if hidden is _UNSET else bool(hidden),
+            now=now,
         )
         identity = _identity(uow, account.person_id)
         uow.commit()

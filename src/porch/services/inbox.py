@@ -9,25 +9,22 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from porch.domain.accounts import Account
-from porch.domain.comments import Comment, CommentStatus
+from porch.domain.comments import CommentStatus
 from porch.domain.inbox import (
     LATEST_COMMENTS,
     PAGE_SIZE,
+    Conversation,
     FollowState,
+    InboxComment,
     InboxCursor,
     InboxFilter,
-    Conversation,
-    InboxComment,
     Source,
     TargetKind,
     handle_of,
-    mentioned_handles,
     sort_key,
 )
-from porch.domain.sites import Site
-from porch.domain.threads import Thread, thread_key
+from porch.domain.threads import thread_key
 from porch.errors import Conflict, InvalidInput, NotFound
-from porch.live import CommentEvent, NoLive
 from porch.services.comments import NewComment, PostedComment, get_site, post_comment
 from porch.services.context import Context
 from porch.services.identity import page_url
@@ -35,7 +32,6 @@ from porch.services.inbox_index import inbox_channel, note_new_comment  # noqa: 
 from porch.services.requesters import Requester, check_origin
 from porch.storage.repositories.comment_feeds import FeedRepository
 from porch.storage.repositories.inbox import InboxRepository, LatestComment, ThreadRow
-from porch.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("porch.inbox")
 DISCOVER_WINDOW = timedelta(days=14)
@@ -54,20 +50,39 @@ class InboxPage:
 def _native(row: ThreadRow, unread: int, latest: list[LatestComment]) -> Conversation:
     url = page_url(row.uri, row.site_origins)
     return Conversation(
-        source=Source.NATIVE, id=row.thread_id, site=row.site_name, site_key=row.site_key, url=url,
-        title=row.title, last_activity=row.activity, unread=unread, comment_count=row.comment_count,
+        source=Source.NATIVE,
+        id=row.thread_id,
+        site=row.site_name,
+        site_key=row.site_key,
+        url=url,
+        title=row.title,
+        last_activity=row.activity,
+        unread=unread,
+        comment_count=row.comment_count,
         latest=[
-            InboxComment(c.comment.id, c.comment.author_name, c.comment.person_id, c.comment.body_html,
-                         c.comment.created_at, c.to_you, f"{url}#porch-comment-{c.comment.id}")
+            InboxComment(
+                c.comment.id,
+                c.comment.author_name,
+                c.comment.person_id,
+                c.comment.body_html,
+                c.comment.created_at,
+                c.to_you,
+                f"{url}#porch-comment-{c.comment.id}",
+            )
             for c in latest
         ],
-        following=row.follow_state == FollowState.FOLLOW.value, uri=row.uri,
+        following=row.follow_state == FollowState.FOLLOW.value,
+        uri=row.uri,
     )
 
 
 def read_inbox(
-    ctx: Context, account: Account, view: InboxFilter = InboxFilter.ALL, cursor: str | None = None,
-    *, limit: int = PAGE_SIZE,
+    ctx: Context,
+    account: Account,
+    view: InboxFilter = InboxFilter.ALL,
+    cursor: str | None = None,
+    *,
+    limit: int = PAGE_SIZE,
 ) -> InboxPage:
     """One page of the person's conversations, newest activity first, native and external together."""
     position = InboxCursor.decode(cursor) if cursor else None
@@ -83,7 +98,8 @@ def read_inbox(
         merged = sorted(
             [(sort_key(r.activity, Source.NATIVE, r.thread_id), r) for r in rows]
             + [(sort_key(c.last_activity, Source.FEED, c.id), c) for c in external],
-            key=lambda pair: pair[0], reverse=True,
+            key=lambda pair: pair[0],
+            reverse=True,
         )
         has_more = len(merged) > limit
         merged = merged[:limit]
@@ -92,7 +108,8 @@ def read_inbox(
         latest = repo.latest_comments(person.id, native_ids, LATEST_COMMENTS)
         conversations = [
             _native(item, unread.get(item.thread_id, 0), latest.get(item.thread_id, []))
-            if isinstance(item, ThreadRow) else item
+            if isinstance(item, ThreadRow)
+            else item
             for _, item in merged
         ]
         if any(c.source == Source.FEED for c in conversations):
@@ -189,8 +206,9 @@ def reply_from_inbox(
         row = InboxRepository(uow.connection).thread_with_site(thread_id)
     if row is None:
         raise NotFound(f"thread: there is no conversation {thread_id}", code="unknown_thread")
-    posted = post_comment(ctx, NewComment(site_key=row.site_key, uri=row.uri, body=body, parent_id=parent_id),
-                          requester)
+    posted = post_comment(
+        ctx, NewComment(site_key=row.site_key, uri=row.uri, body=body, parent_id=parent_id), requester
+    )
     if posted.comment.status == CommentStatus.PUBLISHED:
         mark_thread(ctx, requester.account, thread_id, read=True)
     return posted

@@ -19,8 +19,9 @@ def inbox_channel(person_id: int) -> tuple[int, str]:
     return 0, f"inbox:{person_id}"
 
 
-def note_new_comment(ctx: Context, uow: UnitOfWork, comment: Comment, thread: Thread, site: Site,
-                     requester: Requester) -> None:
+def note_new_comment(
+    ctx: Context, uow: UnitOfWork, comment: Comment, thread: Thread, site: Site, requester: Requester
+) -> None:
     """Index a new comment for the inbox (its @mentions; the writer has read the thread up to it) and,
     once committed, tell the inboxes it belongs to."""
     repo = InboxRepository(uow.connection)
@@ -37,5 +38,3 @@ def note_new_comment(ctx: Context, uow: UnitOfWork, comment: Comment, thread: Th
             ctx.live.publish(CommentEvent("posted", channel_site, channel_key, comment))
 
     uow.on_commit(announce)
-
-

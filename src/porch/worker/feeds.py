@@ -124,7 +124,10 @@ def _fetch(client: httpx.Client, feed: Any, *, allow_private: bool) -> httpx.Res
 
 
 def _fetch_one(client: httpx.Client, feed: Any, url: str) -> httpx.Response:
-    headers = {"User-Agent": USER_AGENT, "Accept": "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5"}
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Accept": "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5",
+    }
     if feed.etag:
         headers["If-None-Match"] = feed.etag
     if feed.last_modified:
@@ -170,8 +173,9 @@ def poll_feed(ctx: Context, client: httpx.Client, feed: Any, report: RoundReport
         return
     if response.status_code != 200:
         report.failed += 1
-        feed_service.record_failure(ctx, feed.id, feed.failures + 1, f"http {response.status_code}",
-                                    retry_at=_retry_after(response, now))
+        feed_service.record_failure(
+            ctx, feed.id, feed.failures + 1, f"http {response.status_code}", retry_at=_retry_after(response, now)
+        )
         return
     try:
         title, items = parse_feed(response.content, now)
@@ -180,8 +184,13 @@ def poll_feed(ctx: Context, client: httpx.Client, feed: Any, report: RoundReport
         feed_service.record_failure(ctx, feed.id, feed.failures + 1, str(exc))
         return
     report.new_items += feed_service.store_feed_items(
-        ctx, feed.id, items, title=title, etag=response.headers.get("etag"),
-        last_modified=response.headers.get("last-modified"), status="200 ok",
+        ctx,
+        feed.id,
+        items,
+        title=title,
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        status="200 ok",
     )
 
 
@@ -198,7 +207,9 @@ def poll_once(ctx: Context, client: httpx.Client, *, limit: int = 100, allow_pri
     return report
 
 
-def run_forever(ctx: Context, *, interval_seconds: float = 60.0, allow_private: bool = False) -> None:  # pragma: no cover
+def run_forever(
+    ctx: Context, *, interval_seconds: float = 60.0, allow_private: bool = False
+) -> None:  # pragma: no cover
     import time
 
     with httpx.Client(headers={"User-Agent": USER_AGENT}) as client:

@@ -24,8 +24,7 @@ class FeedRepository:
         return int(
             self._db.execute(
                 insert(inbox_feeds)
-                .values(url=url, url_hash=url_hash, host=host, title=host, failures=0, next_poll_at=now,
-                        created_at=now)
+                .values(url=url, url_hash=url_hash, host=host, title=host, failures=0, next_poll_at=now, created_at=now)
                 .returning(inbox_feeds.c.id)
             ).scalar_one()
         )
@@ -37,8 +36,9 @@ class FeedRepository:
             )
         ).first()
         if exists is None:
-            self._db.execute(insert(inbox_feed_subscriptions).values(person_id=person_id, feed_id=feed_id,
-                                                                     created_at=now))
+            self._db.execute(
+                insert(inbox_feed_subscriptions).values(person_id=person_id, feed_id=feed_id, created_at=now)
+            )
 
     def unsubscribe(self, person_id: int, feed_id: int) -> bool:
         return bool(
@@ -77,13 +77,25 @@ class FeedRepository:
         )
 
     def record_poll(
-        self, feed_id: int, *, now: datetime, next_poll_at: datetime, failures: int, status: str,
-        etag: str | None = None, last_modified: str | None = None, title: str | None = None, keep_validators: bool,
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        next_poll_at: datetime,
+        failures: int,
+        status: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        title: str | None = None,
+        keep_validators: bool,
     ) -> None:
-        values: dict[str, Any] = dict(last_polled_at=now, next_poll_at=next_poll_at, failures=failures,
-                                      last_status=status[:100])
+        values: dict[str, Any] = {
+            "last_polled_at": now, "next_poll_at": next_poll_at, "failures": failures, "last_status": status[:100]
+        }
         if not keep_validators:
-            values.update(etag=(etag or None) and etag[:300], last_modified=(last_modified or None) and last_modified[:100])
+            values.update(
+                etag=(etag or None) and etag[:300], last_modified=(last_modified or None) and last_modified[:100]
+            )
         if title:
             values["title"] = title[:300]
         self._db.execute(update(inbox_feeds).where(inbox_feeds.c.id == feed_id).values(**values))
@@ -100,8 +112,9 @@ class FeedRepository:
         return int(
             self._db.execute(
                 insert(feed_conversations)
-                .values(feed_id=feed_id, key_hash=key_hash, url=url[:2000], title=title[:300], item_count=0,
-                        last_item_at=at)
+                .values(
+                    feed_id=feed_id, key_hash=key_hash, url=url[:2000], title=title[:300], item_count=0, last_item_at=at
+                )
                 .returning(feed_conversations.c.id)
             ).scalar_one()
         )
@@ -122,14 +135,27 @@ class FeedRepository:
         ).scalar()
 
     def add_item(
-        self, *, feed_id: int, conversation_id: int, guid_hash: str, link: str | None, in_reply_to: str | None,
-        author_name: str, body_html: str, published_at: datetime,
+        self,
+        *,
+        feed_id: int,
+        conversation_id: int,
+        guid_hash: str,
+        link: str | None,
+        in_reply_to: str | None,
+        author_name: str,
+        body_html: str,
+        published_at: datetime,
     ) -> None:
         self._db.execute(
             insert(feed_items).values(
-                feed_id=feed_id, conversation_id=conversation_id, guid_hash=guid_hash,
-                link=link[:2000] if link else None, in_reply_to=in_reply_to[:2000] if in_reply_to else None,
-                author_name=author_name[:200], body_html=body_html, published_at=published_at,
+                feed_id=feed_id,
+                conversation_id=conversation_id,
+                guid_hash=guid_hash,
+                link=link[:2000] if link else None,
+                in_reply_to=in_reply_to[:2000] if in_reply_to else None,
+                author_name=author_name[:200],
+                body_html=body_html,
+                published_at=published_at,
             )
         )
         conversation = feed_conversations.c
@@ -140,7 +166,8 @@ class FeedRepository:
             .values(
                 item_count=conversation.item_count + 1,
                 last_item_at=func.max(conversation.last_item_at, at)
-                if self._db.dialect.name == "sqlite" else func.greatest(conversation.last_item_at, at),
+                if self._db.dialect.name == "sqlite"
+                else func.greatest(conversation.last_item_at, at),
             )
         )
 
@@ -149,8 +176,12 @@ class FeedRepository:
         c = feed_conversations.c
         query = (
             select(c.id, c.url, c.title, c.item_count, c.last_item_at, inbox_feeds.c.title.label("feed_title"))
-            .join(inbox_feed_subscriptions, and_(inbox_feed_subscriptions.c.feed_id == c.feed_id,
-                                                 inbox_feed_subscriptions.c.person_id == person_id))
+            .join(
+                inbox_feed_subscriptions,
+                and_(
+                    inbox_feed_subscriptions.c.feed_id == c.feed_id, inbox_feed_subscriptions.c.person_id == person_id
+                ),
+            )
             .join(inbox_feeds, inbox_feeds.c.id == c.feed_id)
         )
         if cursor is not None:
@@ -164,8 +195,17 @@ class FeedRepository:
         rows = self._db.execute(query.order_by(c.last_item_at.desc(), c.id.desc()).limit(limit))
         return [
             Conversation(
-                source=Source.FEED, id=r.id, site=r.feed_title, site_key=None, url=r.url, title=r.title,
-                last_activity=r.last_item_at, unread=0, comment_count=r.item_count, latest=[], reply_url=r.url,
+                source=Source.FEED,
+                id=r.id,
+                site=r.feed_title,
+                site_key=None,
+                url=r.url,
+                title=r.title,
+                last_activity=r.last_item_at,
+                unread=0,
+                comment_count=r.item_count,
+                latest=[],
+                reply_url=r.url,
             )
             for r in rows
         ]
@@ -176,8 +216,10 @@ class FeedRepository:
             select(
                 feed_items,
                 func.row_number()
-                .over(partition_by=feed_items.c.conversation_id,
-                      order_by=(feed_items.c.published_at.desc(), feed_items.c.id.desc()))
+                .over(
+                    partition_by=feed_items.c.conversation_id,
+                    order_by=(feed_items.c.published_at.desc(), feed_items.c.id.desc()),
+                )
                 .label("rn"),
             ).where(feed_items.c.conversation_id.in_(ids))
         ).subquery()
@@ -191,7 +233,9 @@ class FeedRepository:
         return [replace(c, latest=latest.get(c.id, [])) if c.source == Source.FEED else c for c in conversations]
 
     def conversation_url(self, conversation_id: int) -> str | None:
-        return self._db.execute(select(feed_conversations.c.url).where(feed_conversations.c.id == conversation_id)).scalar()
+        return self._db.execute(
+            select(feed_conversations.c.url).where(feed_conversations.c.id == conversation_id)
+        ).scalar()
 
 
 def _aware(moment: Any) -> datetime:

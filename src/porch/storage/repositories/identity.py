@@ -46,8 +46,9 @@ class IdentityRepository:
 
     def unverified_emails_of(self, person_id: int) -> list[str]:
         rows = self._db.execute(
-            select(person_emails.c.email).where(person_emails.c.person_id == person_id,
-                                                person_emails.c.verified_at.is_(None))
+            select(person_emails.c.email).where(
+                person_emails.c.person_id == person_id, person_emails.c.verified_at.is_(None)
+            )
         )
         return [r.email for r in rows]
 
@@ -85,13 +86,11 @@ class IdentityRepository:
     def profile(self, person_id: int) -> Any:
         return self._db.execute(select(person_profiles).where(person_profiles.c.person_id == person_id)).first()
 
-    def save_profile(
-        self, person_id: int, *, fediverse_handle: str | None, hidden: bool, now: datetime
-    ) -> None:
+    def save_profile(self, person_id: int, *, fediverse_handle: str | None, hidden: bool, now: datetime) -> None:
         upsert(
             self._db,
             person_profiles,
-            dict(person_id=person_id, fediverse_handle=fediverse_handle, profile_hidden=hidden, updated_at=now),
+            {"person_id": person_id, "fediverse_handle": fediverse_handle, "profile_hidden": hidden, "updated_at": now},
             ["person_id"],
             {"fediverse_handle": fediverse_handle, "profile_hidden": hidden, "updated_at": now},
         )
@@ -112,8 +111,13 @@ class IdentityRepository:
         return list(
             self._db.execute(
                 select(
-                    comments.c.id, comments.c.body_html, comments.c.created_at, threads.c.uri, threads.c.title,
-                    sites.c.name.label("site_name"), sites.c.origins,
+                    comments.c.id,
+                    comments.c.body_html,
+                    comments.c.created_at,
+                    threads.c.uri,
+                    threads.c.title,
+                    sites.c.name.label("site_name"),
+                    sites.c.origins,
                 )
                 .join(threads, threads.c.id == comments.c.thread_id)
                 .join(sites, sites.c.id == threads.c.site_id)

@@ -24,12 +24,11 @@ from sqlalchemy import (
     or_,
     select,
     union,
-    update,
 )
 from sqlalchemy.sql import ColumnElement, Select
 
 from porch.domain.comments import Comment, CommentStatus
-from porch.domain.inbox import FollowState, InboxCursor, InboxFilter, Source, TargetKind
+from porch.domain.inbox import FollowState, InboxCursor, InboxFilter, TargetKind
 from porch.storage.repositories.comments import _COMMENT_COLUMNS, _comment
 from porch.storage.schema import (
     accounts,
@@ -65,7 +64,9 @@ class LatestComment:
     to_you: bool  # a reply to one of the reader's comments
 
 
-def upsert(connection: Connection, table: Any, values: dict[str, Any], keys: list[str], changes: dict[str, Any]) -> None:
+def upsert(
+    connection: Connection, table: Any, values: dict[str, Any], keys: list[str], changes: dict[str, Any]
+) -> None:
     """INSERT … ON CONFLICT DO UPDATE on SQLite and PostgreSQL alike."""
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as dialect_insert
@@ -98,15 +99,25 @@ class InboxRepository:
         upsert(
             self._db,
             inbox_follows,
-            dict(person_id=person_id, target_kind=kind.value, target_id=target_id, state=state.value, created_at=now),
+            {
+                "person_id": person_id,
+                "target_kind": kind.value,
+                "target_id": target_id,
+                "state": state.value,
+                "created_at": now,
+            },
             ["person_id", "target_kind", "target_id"],
             {"state": state.value},
         )
 
     def follows_of(self, person_id: int) -> list[tuple[str, int, str, datetime]]:
         rows = self._db.execute(
-            select(inbox_follows.c.target_kind, inbox_follows.c.target_id, inbox_follows.c.state,
-                   inbox_follows.c.created_at)
+            select(
+                inbox_follows.c.target_kind,
+                inbox_follows.c.target_id,
+                inbox_follows.c.state,
+                inbox_follows.c.created_at,
+            )
             .where(inbox_follows.c.person_id == person_id)
             .order_by(inbox_follows.c.created_at, inbox_follows.c.target_id)
         )
@@ -140,8 +151,10 @@ class InboxRepository:
             inbox_follows.c.state == FollowState.MUTE.value,
             or_(
                 and_(inbox_follows.c.target_kind == TargetKind.THREAD.value, inbox_follows.c.target_id == thread_id),
-                and_(inbox_follows.c.target_kind == TargetKind.PERSON.value,
-                     inbox_follows.c.target_id == (author_id or 0)),
+                and_(
+                    inbox_follows.c.target_kind == TargetKind.PERSON.value,
+                    inbox_follows.c.target_id == (author_id or 0),
+                ),
             ),
         )
         everyone = union(participants, thread_followers, people_followers).subquery()
@@ -150,8 +163,7 @@ class InboxRepository:
 
     # read markers -----------------------------------------------------------------------------
     def last_comment_id(self, thread_id: int, *, not_by: int | None = None) -> int | None:
-        query = select(func.max(comments.c.id)).where(comments.c.thread_id == thread_id,
-                                                      comments.c.status == PUBLISHED)
+        query = select(func.max(comments.c.id)).where(comments.c.thread_id == thread_id, comments.c.status == PUBLISHED)
         if not_by is not None:
             query = query.where(_not_by(not_by))
         return self._db.execute(query).scalar()
@@ -160,7 +172,7 @@ class InboxRepository:
         upsert(
             self._db,
             inbox_reads,
-            dict(person_id=person_id, thread_id=thread_id, last_read_comment_id=comment_id, read_at=now),
+            {"person_id": person_id, "thread_id": thread_id, "last_read_comment_id": comment_id, "read_at": now},
             ["person_id", "thread_id"],
             {"last_read_comment_id": comment_id, "read_at": now},
         )
@@ -188,15 +200,18 @@ class InboxRepository:
         self._db.execute(
             insert(inbox_reads).from_select(
                 ["person_id", "thread_id", "last_read_comment_id", "read_at"],
-                select(literal(person_id), newest.c.thread_id, newest.c.newest, literal(now, inbox_reads.c.read_at.type))
-                .where(newest.c.thread_id.not_in(already)),
+                select(
+                    literal(person_id), newest.c.thread_id, newest.c.newest, literal(now, inbox_reads.c.read_at.type)
+                ).where(newest.c.thread_id.not_in(already)),
             )
         )
 
     # mentions ---------------------------------------------------------------------------------
     def add_mentions(self, comment_id: int, handles: set[str]) -> None:
         if handles:
-            self._db.execute(insert(comment_mentions), [{"comment_id": comment_id, "handle": h} for h in sorted(handles)])
+            self._db.execute(
+                insert(comment_mentions), [{"comment_id": comment_id, "handle": h} for h in sorted(handles)]
+            )
 
     def replace_mentions(self, comment_id: int, handles: set[str]) -> None:
         self._db.execute(delete(comment_mentions).where(comment_mentions.c.comment_id == comment_id))
@@ -249,25 +264,42 @@ class InboxRepository:
         )
 
     def page_threads(
-        self, person_id: int, handle: str, view: InboxFilter, cursor: InboxCursor | None, limit: int,
-        *, only_followed_people: bool = False,
+        self,
+        person_id: int,
+        handle: str,
+        view: InboxFilter,
+        cursor: InboxCursor | None,
+        limit: int,
+        *,
+        only_followed_people: bool = False,
     ) -> list[ThreadRow]:
         activity = func.coalesce(threads.c.last_comment_at, threads.c.created_at).label("activity")
         muted_people = self._targets(person_id, TargetKind.PERSON, FollowState.MUTE)
         my_follow = inbox_follows.alias("my_follow")
         query = (
             select(
-                threads.c.id, threads.c.site_id, threads.c.uri, threads.c.title, threads.c.comment_count, activity,
-                sites.c.key.label("site_key"), sites.c.name.label("site_name"), sites.c.origins,
-                inbox_reads.c.last_read_comment_id, my_follow.c.state.label("follow_state"),
+                threads.c.id,
+                threads.c.site_id,
+                threads.c.uri,
+                threads.c.title,
+                threads.c.comment_count,
+                activity,
+                sites.c.key.label("site_key"),
+                sites.c.name.label("site_name"),
+                sites.c.origins,
+                inbox_reads.c.last_read_comment_id,
+                my_follow.c.state.label("follow_state"),
             )
             .select_from(threads)
             .join(sites, sites.c.id == threads.c.site_id)
             .outerjoin(inbox_reads, and_(inbox_reads.c.thread_id == threads.c.id, inbox_reads.c.person_id == person_id))
             .outerjoin(
                 my_follow,
-                and_(my_follow.c.person_id == person_id, my_follow.c.target_kind == TargetKind.THREAD.value,
-                     my_follow.c.target_id == threads.c.id),
+                and_(
+                    my_follow.c.person_id == person_id,
+                    my_follow.c.target_kind == TargetKind.THREAD.value,
+                    my_follow.c.target_id == threads.c.id,
+                ),
             )
             .where(or_(my_follow.c.state.is_(None), my_follow.c.state != FollowState.MUTE.value))
         )
@@ -323,9 +355,17 @@ class InboxRepository:
         query = query.order_by(activity.desc(), threads.c.id.desc()).limit(limit)
         return [
             ThreadRow(
-                thread_id=r.id, site_id=r.site_id, site_key=r.site_key, site_name=r.site_name,
-                site_origins=tuple(r.origins or ()), uri=r.uri, title=r.title, comment_count=r.comment_count,
-                activity=_aware(r.activity), last_read_comment_id=r.last_read_comment_id, follow_state=r.follow_state,
+                thread_id=r.id,
+                site_id=r.site_id,
+                site_key=r.site_key,
+                site_name=r.site_name,
+                site_origins=tuple(r.origins or ()),
+                uri=r.uri,
+                title=r.title,
+                comment_count=r.comment_count,
+                activity=_aware(r.activity),
+                last_read_comment_id=r.last_read_comment_id,
+                follow_state=r.follow_state,
             )
             for r in self._db.execute(query)
         ]
@@ -387,9 +427,15 @@ class InboxRepository:
         """Discover: the conversations with the most recent activity across every site."""
         query = (
             select(
-                threads.c.id, threads.c.site_id, threads.c.uri, threads.c.title, threads.c.comment_count,
+                threads.c.id,
+                threads.c.site_id,
+                threads.c.uri,
+                threads.c.title,
+                threads.c.comment_count,
                 threads.c.last_comment_at.label("activity"),
-                sites.c.key.label("site_key"), sites.c.name.label("site_name"), sites.c.origins,
+                sites.c.key.label("site_key"),
+                sites.c.name.label("site_name"),
+                sites.c.origins,
             )
             .join(sites, sites.c.id == threads.c.site_id)
             .where(threads.c.last_comment_at >= since, threads.c.comment_count > 0)
@@ -398,9 +444,17 @@ class InboxRepository:
         )
         return [
             ThreadRow(
-                thread_id=r.id, site_id=r.site_id, site_key=r.site_key, site_name=r.site_name,
-                site_origins=tuple(r.origins or ()), uri=r.uri, title=r.title, comment_count=r.comment_count,
-                activity=_aware(r.activity), last_read_comment_id=None, follow_state=None,
+                thread_id=r.id,
+                site_id=r.site_id,
+                site_key=r.site_key,
+                site_name=r.site_name,
+                site_origins=tuple(r.origins or ()),
+                uri=r.uri,
+                title=r.title,
+                comment_count=r.comment_count,
+                activity=_aware(r.activity),
+                last_read_comment_id=None,
+                follow_state=None,
             )
             for r in self._db.execute(query)
         ]

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from porch.domain.accounts import Account
-from porch.domain.inbox import Conversation, FollowState, InboxFilter, TargetKind, check_filter
-from porch.errors import InvalidInput, Unauthenticated
+from porch.domain.inbox import Conversation, FollowState, TargetKind, check_filter
+from porch.errors import Unauthenticated
 from porch.services import comment_feeds as feed_service
 from porch.services import identity as identity_service
 from porch.services import inbox as inbox_service
@@ -24,7 +24,7 @@ from porch.services.requesters import Requester
 from porch.web.api.deps import get_context, get_requester
 from porch.web.api.schemas import Problem
 from porch.web.api.serialize import comment_json, iso
-from porch.web.api.stream import _messages, STREAM_SECONDS
+from porch.web.api.stream import STREAM_SECONDS, _messages
 
 router = APIRouter(prefix="/api/v1", tags=["inbox"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {code: {"model": Problem} for code in (401, 403, 404, 409, 422)}
@@ -108,8 +108,12 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
         "reply_url": conversation.reply_url,
         "latest": [
             {
-                "id": c.id, "author": {"name": c.author, "person": c.person_id}, "body_html": c.body_html,
-                "created_at": iso(c.created_at), "to_you": c.to_you, "url": c.url,
+                "id": c.id,
+                "author": {"name": c.author, "person": c.person_id},
+                "body_html": c.body_html,
+                "created_at": iso(c.created_at),
+                "to_you": c.to_you,
+                "url": c.url,
             }
             for c in conversation.latest
         ],
@@ -121,36 +125,43 @@ async def get_inbox(
     filter: str = Query("all", description="all | replies | mentions | unread"),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
     limit: int = Query(20, ge=1, le=100),
-    ctx: Context = Depends(get_context), account: Account = Depends(require_account),
+    ctx: Context = Depends(get_context),
+    account: Account = Depends(require_account),
 ) -> JSONResponse:
     """Your conversations across every site, newest activity first, with unread counts and latest comments."""
     view = check_filter(filter)
     page = await run_in_threadpool(inbox_service.read_inbox, ctx, account, view, cursor, limit=limit)
-    return JSONResponse({
-        "filter": page.filter.value,
-        "conversations": [conversation_json(c) for c in page.conversations],
-        "next_cursor": page.next_cursor,
-    })
+    return JSONResponse(
+        {
+            "filter": page.filter.value,
+            "conversations": [conversation_json(c) for c in page.conversations],
+            "next_cursor": page.next_cursor,
+        }
+    )
 
 
 @router.get("/me/discover", responses=PROBLEMS)
-async def get_discover(ctx: Context = Depends(get_context), account: Account = Depends(require_account)) -> JSONResponse:
+async def get_discover(
+    ctx: Context = Depends(get_context), account: Account = Depends(require_account)
+) -> JSONResponse:
     """Active conversations across sites, and the conversations of the people you follow."""
     found = await run_in_threadpool(inbox_service.discover, ctx, account)
     return JSONResponse({name: [conversation_json(c) for c in items] for name, items in found.items()})
 
 
 @router.post("/me/inbox/read", responses=PROBLEMS)
-async def post_read(payload: ReadIn, ctx: Context = Depends(get_context),
-                    account: Account = Depends(require_account)) -> JSONResponse:
+async def post_read(
+    payload: ReadIn, ctx: Context = Depends(get_context), account: Account = Depends(require_account)
+) -> JSONResponse:
     """Mark a conversation read (up to its newest comment) or unread."""
     unread = await run_in_threadpool(inbox_service.mark_thread, ctx, account, payload.thread, read=payload.read)
     return JSONResponse({"thread": payload.thread, "unread": unread})
 
 
 @router.post("/me/read", responses=PROBLEMS)
-async def post_page_read(payload: PageReadIn, ctx: Context = Depends(get_context),
-                         requester: Requester = Depends(get_requester)) -> JSONResponse:
+async def post_page_read(
+    payload: PageReadIn, ctx: Context = Depends(get_context), requester: Requester = Depends(get_requester)
+) -> JSONResponse:
     """The embed reports that the signed-in reader has seen a page: its conversation is read."""
     require_account(requester)
     thread = await run_in_threadpool(inbox_service.mark_page_read, ctx, requester, payload.site, payload.uri)
@@ -158,8 +169,9 @@ async def post_page_read(payload: PageReadIn, ctx: Context = Depends(get_context
 
 
 @router.post("/me/inbox/reply", status_code=201, responses=PROBLEMS)
-async def post_reply(payload: ReplyIn, ctx: Context = Depends(get_context),
-                     requester: Requester = Depends(get_requester)) -> JSONResponse:
+async def post_reply(
+    payload: ReplyIn, ctx: Context = Depends(get_context), requester: Requester = Depends(get_requester)
+) -> JSONResponse:
     """Answer a conversation from the inbox: posted to the original thread with the embed's checks."""
     require_account(requester)
     if payload.conversation is not None:
@@ -184,23 +196,32 @@ async def get_follows(ctx: Context = Depends(get_context), account: Account = De
 
 
 @router.post("/me/follows", responses=PROBLEMS)
-async def post_follow(payload: FollowIn, ctx: Context = Depends(get_context),
-                      account: Account = Depends(require_account)) -> JSONResponse:
+async def post_follow(
+    payload: FollowIn, ctx: Context = Depends(get_context), account: Account = Depends(require_account)
+) -> JSONResponse:
     """Follow or mute a conversation or a person (state none forgets either)."""
-    kind, target = (TargetKind.THREAD, payload.thread) if payload.thread is not None else (TargetKind.PERSON, payload.person)
+    kind, target = (
+        (TargetKind.THREAD, payload.thread) if payload.thread is not None else (TargetKind.PERSON, payload.person)
+    )
     assert target is not None
     await run_in_threadpool(inbox_service.set_follow, ctx, account, kind, target, FollowState(payload.state))
     return JSONResponse({kind.value: target, "state": payload.state})
 
 
-@router.get("/me/inbox/stream", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}}, 401: {"model": Problem}})
-async def stream_inbox(ctx: Context = Depends(get_context), account: Account = Depends(require_account)) -> StreamingResponse:
+@router.get(
+    "/me/inbox/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, 401: {"model": Problem}},
+)
+async def stream_inbox(
+    ctx: Context = Depends(get_context), account: Account = Depends(require_account)
+) -> StreamingResponse:
     """New activity in your inbox as server-sent events (the comment, as in a thread page)."""
     site_id, key = inbox_service.inbox_channel(account.person_id)
     subscription = ctx.live.subscribe(site_id, key)
     return StreamingResponse(
-        _messages(subscription, STREAM_SECONDS), media_type="text/event-stream",
+        _messages(subscription, STREAM_SECONDS),
+        media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
 
@@ -208,21 +229,28 @@ async def stream_inbox(ctx: Context = Depends(get_context), account: Account = D
 # --- identity -----------------------------------------------------------------------------------
 def identity_json(identity: identity_service.Identity) -> dict[str, Any]:
     return {
-        "person": identity.person_id, "name": identity.name, "website": identity.website,
-        "fediverse": identity.fediverse, "hidden": identity.hidden, "emails": identity.emails,
+        "person": identity.person_id,
+        "name": identity.name,
+        "website": identity.website,
+        "fediverse": identity.fediverse,
+        "hidden": identity.hidden,
+        "emails": identity.emails,
         "profile_url": f"/people/{identity.person_id}",
     }
 
 
 @router.get("/me/identity", responses=PROBLEMS)
-async def get_identity(ctx: Context = Depends(get_context), account: Account = Depends(require_account)) -> JSONResponse:
+async def get_identity(
+    ctx: Context = Depends(get_context), account: Account = Depends(require_account)
+) -> JSONResponse:
     """Your verified emails, website, fediverse handle and whether your profile is hidden."""
     return JSONResponse(identity_json(await run_in_threadpool(identity_service.read_identity, ctx, account)))
 
 
 @router.patch("/me/profile", responses=PROBLEMS)
-async def patch_profile(payload: ProfileIn, ctx: Context = Depends(get_context),
-                        account: Account = Depends(require_account)) -> JSONResponse:
+async def patch_profile(
+    payload: ProfileIn, ctx: Context = Depends(get_context), account: Account = Depends(require_account)
+) -> JSONResponse:
     """Change your display name, website, fediverse handle, or hide your public profile."""
     changes = payload.model_dump(exclude_unset=True)
     identity = await run_in_threadpool(lambda: identity_service.update_profile(ctx, account, **changes))
@@ -230,8 +258,9 @@ async def patch_profile(payload: ProfileIn, ctx: Context = Depends(get_context),
 
 
 @router.post("/me/emails", status_code=202, responses=PROBLEMS)
-async def post_email(payload: EmailIn, ctx: Context = Depends(get_context),
-                     account: Account = Depends(require_account)) -> Response:
+async def post_email(
+    payload: EmailIn, ctx: Context = Depends(get_context), account: Account = Depends(require_account)
+) -> Response:
     """Add an address: a link is mailed to it; opening it claims the comments written with it."""
     await run_in_threadpool(identity_service.ask_to_add_email, ctx, account, payload.email)
     return JSONResponse({"status": "mailed"}, status_code=202)
@@ -245,26 +274,42 @@ async def confirm_email(payload: TokenIn, ctx: Context = Depends(get_context)) -
 
 
 @router.get("/people/{person_id}", responses=PROBLEMS)
-async def get_person(person_id: int, ctx: Context = Depends(get_context),
-                     requester: Requester = Depends(get_requester)) -> JSONResponse:
+async def get_person(
+    person_id: int, ctx: Context = Depends(get_context), requester: Requester = Depends(get_requester)
+) -> JSONResponse:
     """A person's public profile: recent public comments across sites, sites they are regulars on."""
     profile = await run_in_threadpool(identity_service.read_public_profile, ctx, person_id, requester.account)
-    return JSONResponse({
-        "person": profile.person_id, "name": profile.name, "website": profile.website,
-        "fediverse": profile.fediverse,
-        "recent": [
-            {"id": c.id, "body_html": c.body_html, "created_at": iso(c.created_at), "url": c.url,
-             "title": c.title, "site": c.site_name}
-            for c in profile.recent
-        ],
-        "regular_on": [{"site": s.name, "origin": s.origin, "comments": s.comments} for s in profile.regular_on],
-    })
+    return JSONResponse(
+        {
+            "person": profile.person_id,
+            "name": profile.name,
+            "website": profile.website,
+            "fediverse": profile.fediverse,
+            "recent": [
+                {
+                    "id": c.id,
+                    "body_html": c.body_html,
+                    "created_at": iso(c.created_at),
+                    "url": c.url,
+                    "title": c.title,
+                    "site": c.site_name,
+                }
+                for c in profile.recent
+            ],
+            "regular_on": [{"site": s.name, "origin": s.origin, "comments": s.comments} for s in profile.regular_on],
+        }
+    )
 
 
 def feed_json(feed: Any) -> dict[str, Any]:
     return {
-        "id": feed.id, "url": feed.url, "title": feed.title, "status": feed.last_status,
-        "last_polled_at": iso(feed.last_polled_at), "next_poll_at": iso(feed.next_poll_at), "failures": feed.failures,
+        "id": feed.id,
+        "url": feed.url,
+        "title": feed.title,
+        "status": feed.last_status,
+        "last_polled_at": iso(feed.last_polled_at),
+        "next_poll_at": iso(feed.next_poll_at),
+        "failures": feed.failures,
     }
 
 
@@ -277,18 +322,18 @@ async def get_feeds(ctx: Context = Depends(get_context), account: Account = Depe
 
 
 @router.post("/me/feeds", status_code=201, responses=PROBLEMS)
-async def post_feed(payload: FeedIn, ctx: Context = Depends(get_context),
-                    account: Account = Depends(require_account)) -> JSONResponse:
+async def post_feed(
+    payload: FeedIn, ctx: Context = Depends(get_context), account: Account = Depends(require_account)
+) -> JSONResponse:
     """Subscribe your inbox to an RSS/Atom comment feed; the poller fetches it politely."""
     feed = await run_in_threadpool(feed_service.subscribe_feed, ctx, account, payload.url)
     return JSONResponse(feed_json(feed), status_code=201)
 
 
 @router.delete("/me/feeds/{feed_id}", status_code=204, responses=PROBLEMS)
-async def delete_feed(feed_id: int, ctx: Context = Depends(get_context),
-                      account: Account = Depends(require_account)) -> Response:
+async def delete_feed(
+    feed_id: int, ctx: Context = Depends(get_context), account: Account = Depends(require_account)
+) -> Response:
     """Unsubscribe from a feed."""
     await run_in_threadpool(feed_service.unsubscribe_feed, ctx, account, feed_id)
     return Response(status_code=204)
-
-

@@ -10,9 +10,7 @@ from porch.web.api.serialize import iso
 
 
 def _entry(conversation: Conversation, base: str) -> str:
-    content = "".join(
-        f"<p><strong>{escape(c.author)}</strong>:</p>{c.body_html}" for c in conversation.latest
-    )
+    content = "".join(f"<p><strong>{escape(c.author)}</strong>:</p>{c.body_html}" for c in conversation.latest)
     label = f"{conversation.site}: {conversation.title}"
     if conversation.unread:
         label += f" ({conversation.unread} new)"

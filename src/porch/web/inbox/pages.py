@@ -58,8 +58,13 @@ def _back(view: str, notice: str | None = None, error: str | None = None) -> Red
 
 @router.get("/inbox", response_class=HTMLResponse)
 async def inbox_page(
-    request: Request, filter: str = "all", cursor: str | None = None, notice: str | None = None,
-    error: str | None = None, ctx: Context = Depends(get_context), account: Account = Depends(require_person),
+    request: Request,
+    filter: str = "all",
+    cursor: str | None = None,
+    notice: str | None = None,
+    error: str | None = None,
+    ctx: Context = Depends(get_context),
+    account: Account = Depends(require_person),
 ) -> HTMLResponse:
     view = InboxFilter(filter) if filter in InboxFilter._value2member_map_ else InboxFilter.ALL
     try:
@@ -70,16 +75,29 @@ async def inbox_page(
     feeds = await run_in_threadpool(feed_service.list_subscriptions, ctx, account)
     found = await run_in_threadpool(inbox_service.discover, ctx, account) if filter == "discover" else None
     name = await run_in_threadpool(account_service.display_name_of, ctx, account.person_id)
-    return _page(request, "inbox/inbox.html", {
-        "page": page, "view": "discover" if found is not None else view.value, "discover": found, "feeds": feeds,
-        "notice": notice, "error": error, "me": account, "name": name,
-    })
+    return _page(
+        request,
+        "inbox/inbox.html",
+        {
+            "page": page,
+            "view": "discover" if found is not None else view.value,
+            "discover": found,
+            "feeds": feeds,
+            "notice": notice,
+            "error": error,
+            "me": account,
+            "name": name,
+        },
+    )
 
 
 @router.post("/inbox/read")
 async def inbox_read(
-    thread: int = Form(...), read: str = Form("1"), view: str = Form("all"),
-    ctx: Context = Depends(get_context), account: Account = Depends(require_person),
+    thread: int = Form(...),
+    read: str = Form("1"),
+    view: str = Form("all"),
+    ctx: Context = Depends(get_context),
+    account: Account = Depends(require_person),
 ) -> RedirectResponse:
     await run_in_threadpool(inbox_service.mark_thread, ctx, account, thread, read=read == "1")
     return _back(view)
@@ -87,13 +105,15 @@ async def inbox_read(
 
 @router.post("/inbox/follow")
 async def inbox_follow(
-    kind: str = Form(...), target: int = Form(...), state: str = Form("follow"), view: str = Form("all"),
-    ctx: Context = Depends(get_context), account: Account = Depends(require_person),
+    kind: str = Form(...),
+    target: int = Form(...),
+    state: str = Form("follow"),
+    view: str = Form("all"),
+    ctx: Context = Depends(get_context),
+    account: Account = Depends(require_person),
 ) -> RedirectResponse:
     try:
-        await run_in_threadpool(
-            inbox_service.set_follow, ctx, account, TargetKind(kind), target, FollowState(state)
-        )
+        await run_in_threadpool(inbox_service.set_follow, ctx, account, TargetKind(kind), target, FollowState(state))
     except (PorchError, ValueError) as exc:
         return _back(view, error=getattr(exc, "detail", str(exc)))
     return _back(view, notice={"follow": "Following.", "mute": "Muted.", "none": "Done."}.get(state))
@@ -101,8 +121,12 @@ async def inbox_follow(
 
 @router.post("/inbox/reply")
 async def inbox_reply(
-    thread: int = Form(...), body: str = Form(""), parent: str = Form(""), view: str = Form("all"),
-    ctx: Context = Depends(get_context), requester: Requester = Depends(get_requester),
+    thread: int = Form(...),
+    body: str = Form(""),
+    parent: str = Form(""),
+    view: str = Form("all"),
+    ctx: Context = Depends(get_context),
+    requester: Requester = Depends(get_requester),
     account: Account = Depends(require_person),
 ) -> RedirectResponse:
     try:
@@ -113,7 +137,9 @@ async def inbox_reply(
         )
     except PorchError as exc:
         return _back(view, error=exc.detail)
-    return _back(view, notice="Reply posted." if posted.held_because is None else "Reply sent: waiting for a moderator.")
+    return _back(
+        view, notice="Reply posted." if posted.held_because is None else "Reply sent: waiting for a moderator."
+    )
 
 
 @router.post("/inbox/feeds")
@@ -133,11 +159,15 @@ async def inbox_feed_url(
 ) -> HTMLResponse:
     token = await run_in_threadpool(inbox_service.issue_feed_token, ctx, account)
     base = request.app.state.settings.base_url.rstrip("/")
-    return _page(request, "message.html", {
-        "title": "Your inbox as a feed",
-        "message": f"Add {base}/inbox/feed.atom?token={token} to your feed reader. "
-        "Keep it private; asking for a new address here replaces this one.",
-    })
+    return _page(
+        request,
+        "message.html",
+        {
+            "title": "Your inbox as a feed",
+            "message": f"Add {base}/inbox/feed.atom?token={token} to your feed reader. "
+            "Keep it private; asking for a new address here replaces this one.",
+        },
+    )
 
 
 @router.get("/inbox/feed.atom")
@@ -171,14 +201,20 @@ async def inbox_login(
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
 async def profile_page(
-    request: Request, person_id: int, ctx: Context = Depends(get_context),
+    request: Request,
+    person_id: int,
+    ctx: Context = Depends(get_context),
     requester: Requester = Depends(get_requester),
 ) -> HTMLResponse:
     try:
         profile = await run_in_threadpool(identity_service.read_public_profile, ctx, person_id, requester.account)
     except NotFound:
-        return _page(request, "message.html", {"title": "Not here", "message": "There is no public profile here."},
-                     status_code=404)
+        return _page(
+            request,
+            "message.html",
+            {"title": "Not here", "message": "There is no public profile here."},
+            status_code=404,
+        )
     return _page(request, "inbox/profile.html", {"profile": profile})
 
 
@@ -194,8 +230,12 @@ async def confirm_email(request: Request, token: str = Form(""), ctx: Context = 
         result = await run_in_threadpool(identity_service.confirm_added_email, ctx, token)
     except PorchError as exc:
         return _page(request, "message.html", {"title": "Link not valid", "message": exc.detail}, status_code=400)
-    return _page(request, "message.html", {
-        "title": "Address added",
-        "message": f"{result.email} is now yours; {result.comments_claimed} earlier comment(s) written with it "
-        "joined your account.",
-    })
+    return _page(
+        request,
+        "message.html",
+        {
+            "title": "Address added",
+            "message": f"{result.email} is now yours; {result.comments_claimed} earlier comment(s) written with it "
+            "joined your account.",
+        },
+    )

@@ -28,7 +28,9 @@ def upgrade() -> None:
         sa.Column("profile_hidden", sa.Boolean(), nullable=False),
         sa.Column("feed_token_hash", sa.String(64)),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name="fk_person_profiles_person_id_people", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name="fk_person_profiles_person_id_people", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("person_id", name="pk_person_profiles"),
         sa.UniqueConstraint("feed_token_hash", name="uq_person_profiles_feed_token_hash"),
     )
@@ -53,7 +55,9 @@ def upgrade() -> None:
         sa.Column("target_id", Id, nullable=False),
         sa.Column("state", sa.String(8), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name="fk_inbox_follows_person_id_people", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name="fk_inbox_follows_person_id_people", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("person_id", "target_kind", "target_id", name="pk_inbox_follows"),
     )
     op.create_index(
@@ -65,8 +69,12 @@ def upgrade() -> None:
         sa.Column("thread_id", Id, nullable=False),
         sa.Column("last_read_comment_id", Id, nullable=False),
         sa.Column("read_at", UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name="fk_inbox_reads_person_id_people", ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["thread_id"], ["threads.id"], name="fk_inbox_reads_thread_id_threads", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name="fk_inbox_reads_person_id_people", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["thread_id"], ["threads.id"], name="fk_inbox_reads_thread_id_threads", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("person_id", "thread_id", name="pk_inbox_reads"),
     )
     op.create_index("ix_inbox_reads_thread_id", "inbox_reads", ["thread_id"])
@@ -140,10 +148,14 @@ def upgrade() -> None:
         sa.Column("body_html", sa.Text(), nullable=False),
         sa.Column("published_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["conversation_id"], ["feed_conversations.id"],
-            name="fk_feed_items_conversation_id_feed_conversations", ondelete="CASCADE",
+            ["conversation_id"],
+            ["feed_conversations.id"],
+            name="fk_feed_items_conversation_id_feed_conversations",
+            ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(["feed_id"], ["inbox_feeds.id"], name="fk_feed_items_feed_id_inbox_feeds", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["feed_id"], ["inbox_feeds.id"], name="fk_feed_items_feed_id_inbox_feeds", ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_feed_items"),
         sa.UniqueConstraint("feed_id", "guid_hash", name="uq_feed_items_feed_id_guid_hash"),
     )
@@ -152,7 +164,14 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     for table in (
-        "feed_items", "feed_conversations", "inbox_feed_subscriptions", "inbox_feeds", "comment_mentions",
-        "inbox_reads", "inbox_follows", "identity_email_claims", "person_profiles",
+        "feed_items",
+        "feed_conversations",
+        "inbox_feed_subscriptions",
+        "inbox_feeds",
+        "comment_mentions",
+        "inbox_reads",
+        "inbox_follows",
+        "identity_email_claims",
+        "person_profiles",
     ):
         op.drop_table(table)
