@@ -51,9 +51,14 @@ def main() -> None:
     scores = measure(model, test, threshold)
     per_message = (time.perf_counter() - started) / len(test) * 1e6
     spam = sum(1 for _, s in test if s)
-    print(f"SMS Spam Collection: {len(examples)} messages; train {len(training)}, validation {len(validation)}, "
-          f"test {len(test)} ({spam} spam)")
-    print(f"trained in {trained * 1000:.0f} ms; threshold (log-odds) {threshold:.2f} chosen for validation precision ≥ {VALIDATION_PRECISION}")
+    print(
+        f"SMS Spam Collection: {len(examples)} messages; train {len(training)}, validation {len(validation)}, "
+        f"test {len(test)} ({spam} spam)"
+    )
+    print(
+        f"trained in {trained * 1000:.0f} ms; threshold (log-odds) {threshold:.2f}"
+        f" chosen for validation precision ≥ {VALIDATION_PRECISION}"
+    )
     print(f"test precision {scores.precision:.3f}  recall {scores.recall:.3f}  ({per_message:.0f} µs per message)")
     ok = scores.precision >= 0.95 and scores.recall >= 0.80
     print("target (precision ≥ 0.95 at recall ≥ 0.80):", "met" if ok else "NOT met")

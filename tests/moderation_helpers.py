@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from porch.domain.accounts import SESSION_LIFETIME
 from porch.domain.sites import Site
 from porch.services.accounts import add_user, grant_site_role
-from porch.domain.accounts import SESSION_LIFETIME
 from porch.services.context import Context, new_token, token_hash
 from tests.factories import make_site
 
@@ -42,8 +42,9 @@ def session_for(ctx: Context, email: str) -> dict[str, str]:
         account = uow.accounts.get_by_email(email)
         assert account is not None
         now = ctx.clock()
-        uow.accounts.add_session(token_hash=token_hash(token), account_id=account.id, now=now,
-                                 expires_at=now + SESSION_LIFETIME)
+        uow.accounts.add_session(
+            token_hash=token_hash(token), account_id=account.id, now=now, expires_at=now + SESSION_LIFETIME
+        )
         uow.commit()
     return {"Authorization": f"Bearer {token}"}
 
@@ -59,7 +60,10 @@ def set_up_moderators(client: TestClient, ctx: Context, **settings: Any) -> Mode
         add_user(ctx, email, None, is_admin=False)
         grant_site_role(ctx, site.id, email, role)
     return Moderators(
-        blog, other, session_for(ctx, "mod@example.org"), session_for(ctx, "othermod@example.org"),
+        blog,
+        other,
+        session_for(ctx, "mod@example.org"),
+        session_for(ctx, "othermod@example.org"),
         session_for(ctx, "owner@example.org"),
     )
 

@@ -30,8 +30,14 @@ from porch.web.app import create_app
 
 PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"  # Debian's, never a downloaded one
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 EXPECT_TIMEOUT_MS = 5000
 
 
@@ -87,10 +93,16 @@ def morning(tmp_path: Path) -> Iterator[Morning]:
     site = add_site(ctx, "blog", ["https://blog.example"], {"moderation": "all"})
     add_user(ctx, "mod@example.org", PASSWORD, is_admin=False)
     grant_site_role(ctx, site.id, "mod@example.org", "moderator")
-    for author, body in (("Linda", "What a thoughtful post."), ("Spammy", "cheap watches http://x.example"),
-                         ("Troll", "You are all <b>fools</b>")):
-        post_comment(ctx, NewComment(site_key=site.key, uri="https://blog.example/post", body=body, author_name=author),
-                     Requester(browser_token=f"browser-{author}"))
+    for author, body in (
+        ("Linda", "What a thoughtful post."),
+        ("Spammy", "cheap watches http://x.example"),
+        ("Troll", "You are all <b>fools</b>"),
+    ):
+        post_comment(
+            ctx,
+            NewComment(site_key=site.key, uri="https://blog.example/post", body=body, author_name=author),
+            Requester(browser_token=f"browser-{author}"),
+        )
     server.start(create_app(Settings(database_url="sqlite:///unused.db", base_url=server.url), context=ctx))
     yield Morning(server.url, ctx, site)
     server.stop()

@@ -42,9 +42,13 @@ class StandIn:
         return PlainTextResponse("Thanks for making the web a better place.")
 
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/1.1/comment-check", self.check, methods=["POST"]),
-                                 Route("/1.1/submit-spam", self.learn, methods=["POST"]),
-                                 Route("/1.1/submit-ham", self.learn, methods=["POST"])])
+        return Starlette(
+            routes=[
+                Route("/1.1/comment-check", self.check, methods=["POST"]),
+                Route("/1.1/submit-spam", self.learn, methods=["POST"]),
+                Route("/1.1/submit-ham", self.learn, methods=["POST"]),
+            ]
+        )
 
 
 @pytest.fixture(scope="module")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import Clock
 from porch.services.context import Context
 from porch.services.sites import configure_site
-from tests.factories import BLOG_ORIGIN, POST_URI, make_site, post_comment, read_thread
+from tests.conftest import Clock
+from tests.factories import BLOG_ORIGIN, POST_URI, make_site, read_thread
 
 
 def _post(client: TestClient, site_key: str, body: str, **extra: object):  # type: ignore[no-untyped-def]
@@ -78,15 +77,21 @@ def test_copy_paste_across_conversations_is_held(client: TestClient, ctx: Contex
     site = make_site(ctx)
     text = "Great article! Visit my page for more great articles"
     for n, uri in enumerate(["/one", "/two", "/three"]):
-        response = client.post("/api/v1/comments", json={"site": site.key, "uri": uri, "body": text,
-                                                          "author": {"name": f"Bot {n}"}},
-                               headers={"Origin": BLOG_ORIGIN, "X-Porch-Browser": f"bot-{n}"})
+        response = client.post(
+            "/api/v1/comments",
+            json={"site": site.key, "uri": uri, "body": text, "author": {"name": f"Bot {n}"}},
+            headers={"Origin": BLOG_ORIGIN, "X-Porch-Browser": f"bot-{n}"},
+        )
         clock.advance(minutes=1)
         assert response.status_code == 201
     assert response.json()["comment"]["status"] == "pending"
     assert response.json()["held_because"] == "the same text is in 2 other conversations"
-    short = [client.post("/api/v1/comments", json={"site": site.key, "uri": uri, "body": "Thanks!"},
-                         headers={"Origin": BLOG_ORIGIN}).json()["comment"]["status"] for uri in ("/a", "/b", "/c")]
+    short = [
+        client.post(
+            "/api/v1/comments", json={"site": site.key, "uri": uri, "body": "Thanks!"}, headers={"Origin": BLOG_ORIGIN}
+        ).json()["comment"]["status"]
+        for uri in ("/a", "/b", "/c")
+    ]
     assert short == ["published"] * 3
 
 

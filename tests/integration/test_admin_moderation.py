@@ -20,8 +20,11 @@ def _signed_in_moderator(client: TestClient, ctx: Context) -> tuple[str, str]:
     other = make_site(ctx, "other", ["https://other.example"])
     add_user(ctx, "mod@example.org", PASSWORD, is_admin=False)
     grant_site_role(ctx, blog.id, "mod@example.org", "moderator")
-    response = client.post("/admin/login", data={"email": "mod@example.org", "password": PASSWORD, "next": "/admin/"},
-                           follow_redirects=False)
+    response = client.post(
+        "/admin/login",
+        data={"email": "mod@example.org", "password": PASSWORD, "next": "/admin/"},
+        follow_redirects=False,
+    )
     assert response.status_code == 303
     return blog.key, other.key
 
@@ -36,19 +39,28 @@ def test_queue_page_lists_reasons_escapes_text_and_acts_in_bulk(client: TestClie
     blog, _ = _signed_in_moderator(client, ctx)
     site_obj = find_site(ctx, "blog")
     # Posted as a reader on the blog would: the moderator's admin cookie is not sent from there.
-    evil = post_comment(client, site_obj, "<script>alert(1)</script> **hi**", name="<b>Mallory</b>",
-                        headers={"Origin": "https://blog.example", "Cookie": ""})["comment"]
+    evil = post_comment(
+        client,
+        site_obj,
+        "<script>alert(1)</script> **hi**",
+        name="<b>Mallory</b>",
+        headers={"Origin": "https://blog.example", "Cookie": ""},
+    )["comment"]
     page = client.get(f"/admin/sites/{blog}/queue")
     assert page.status_code == 200
     assert "<script>alert(1)" not in page.text and "&lt;b&gt;Mallory&lt;/b&gt;" in page.text
     assert "every comment is reviewed on this site" in page.text and "1 waiting" in page.text
 
-    no_token = client.post(f"/admin/sites/{blog}/queue", data={"action": "approve", "comments": [evil["id"]]},
-                           headers=OWN)
+    no_token = client.post(
+        f"/admin/sites/{blog}/queue", data={"action": "approve", "comments": [evil["id"]]}, headers=OWN
+    )
     assert no_token.status_code == 403 and "form has expired" in no_token.text
-    done = client.post(f"/admin/sites/{blog}/queue",
-                       data={"action": "approve", "comments": [evil["id"]], "csrf": _csrf(page.text)},
-                       headers=OWN, follow_redirects=False)
+    done = client.post(
+        f"/admin/sites/{blog}/queue",
+        data={"action": "approve", "comments": [evil["id"]], "csrf": _csrf(page.text)},
+        headers=OWN,
+        follow_redirects=False,
+    )
     assert done.status_code == 303 and "queue?done=approve" in done.headers["location"]
     assert read_thread(client, site_obj)["total"] == 1
     audit = client.get(f"/admin/sites/{blog}/audit")
@@ -62,8 +74,12 @@ def test_every_moderation_page_refuses_another_sites_moderator(client: TestClien
     _, other = _signed_in_moderator(client, ctx)
     for path in ("queue", "people", "audit", "search"):
         assert client.get(f"/admin/sites/{other}/{path}").status_code == 403, path
-    for path, data in (("queue", {"action": "spam", "comments": ["1"]}), ("bans", {"kind": "ip", "value": "1.2.3.4"}),
-                       ("bans/1/lift", {}), ("words", {"word": "x", "action": "block"})):
+    for path, data in (
+        ("queue", {"action": "spam", "comments": ["1"]}),
+        ("bans", {"kind": "ip", "value": "1.2.3.4"}),
+        ("bans/1/lift", {}),
+        ("words", {"word": "x", "action": "block"}),
+    ):
         # A valid token for this session: only the role decides.
         response = client.post(f"/admin/sites/{other}/{path}", data={**data, "csrf": _token(client)}, headers=OWN)
         assert response.status_code == 403, path
@@ -80,18 +96,32 @@ def test_people_page_bans_and_lifts(client: TestClient, ctx: Context) -> None:
     blog, _ = _signed_in_moderator(client, ctx)
     page = client.get(f"/admin/sites/{blog}/people", params={"kind": "email", "value": "t@example.org"})
     assert page.status_code == 200 and 'value="t@example.org"' in page.text
-    made = client.post(f"/admin/sites/{blog}/bans", data={"kind": "email", "value": "t@example.org", "days": "3",
-                                                          "note": "<i>spam wave</i>", "csrf": _csrf(page.text)},
-                       headers=OWN, follow_redirects=False)
+    made = client.post(
+        f"/admin/sites/{blog}/bans",
+        data={
+            "kind": "email",
+            "value": "t@example.org",
+            "days": "3",
+            "note": "<i>spam wave</i>",
+            "csrf": _csrf(page.text),
+        },
+        headers=OWN,
+        follow_redirects=False,
+    )
     assert made.status_code == 303
     listed = client.get(f"/admin/sites/{blog}/people")
     assert "t@example.org" in listed.text and "&lt;i&gt;spam wave&lt;/i&gt;" in listed.text
-    bad = client.post(f"/admin/sites/{blog}/bans", data={"kind": "ip", "value": "nope", "csrf": _csrf(listed.text)},
-                      headers=OWN)
+    bad = client.post(
+        f"/admin/sites/{blog}/bans", data={"kind": "ip", "value": "nope", "csrf": _csrf(listed.text)}, headers=OWN
+    )
     assert bad.status_code == 422
     ban_id = re.search(r"/bans/(\d+)/lift", listed.text)
     assert ban_id
-    lifted = client.post(f"/admin/sites/{blog}/bans/{ban_id.group(1)}/lift", data={"csrf": _csrf(listed.text)},
-                         headers=OWN, follow_redirects=False)
+    lifted = client.post(
+        f"/admin/sites/{blog}/bans/{ban_id.group(1)}/lift",
+        data={"csrf": _csrf(listed.text)},
+        headers=OWN,
+        follow_redirects=False,
+    )
     assert lifted.status_code == 303
     assert "No bans." in client.get(f"/admin/sites/{blog}/people").text

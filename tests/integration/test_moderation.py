@@ -79,8 +79,11 @@ def test_moderator_edits_keep_the_earlier_text(client: TestClient, ctx: Context)
 
     mods = set_up_moderators(client, ctx)
     comment = post_comment(client, mods.blog, "call me at 555-0100")["comment"]
-    edited = client.post(f"/api/v1/comments/{comment['id']}/moderator-edit", json={"body": "call me [number removed]"},
-                         headers=mods.blog_mod)
+    edited = client.post(
+        f"/api/v1/comments/{comment['id']}/moderator-edit",
+        json={"body": "call me [number removed]"},
+        headers=mods.blog_mod,
+    )
     assert edited.status_code == 200 and "number removed" in edited.json()["body_html"]
     assert edited.json()["edited_at"] is not None
     with ctx.uow() as uow:
@@ -98,8 +101,11 @@ def test_a_closed_thread_takes_no_new_comments_until_reopened(client: TestClient
     post_comment(client, mods.blog, "first")
     thread_id = read_thread(client, mods.blog)["thread"]["id"]
     assert client.post(f"/api/v1/threads/{thread_id}/close", headers=mods.blog_mod).json()["closed"] is True
-    refused = client.post("/api/v1/comments", json={"site": mods.blog.key, "uri": POST_URI, "body": "late"},
-                          headers={"Origin": "https://blog.example"})
+    refused = client.post(
+        "/api/v1/comments",
+        json={"site": mods.blog.key, "uri": POST_URI, "body": "late"},
+        headers={"Origin": "https://blog.example"},
+    )
     assert refused.status_code == 403 and refused.json()["code"] == "thread_closed"
     assert read_thread(client, mods.blog)["thread"]["closed"] is True
     assert client.post(f"/api/v1/threads/{thread_id}/reopen", headers=mods.blog_mod).json()["closed"] is False
@@ -112,8 +118,9 @@ def test_a_moderator_of_one_site_can_do_nothing_on_another(client: TestClient, c
     comment = post_comment(client, mods.blog, "on the blog")["comment"]
     thread_id = read_thread(client, mods.blog)["thread"]["id"]
     key = mods.blog.key
-    ban = client.post(f"/api/v1/sites/{key}/bans", json={"kind": "email", "value": "x@example.org"},
-                      headers=mods.blog_mod)
+    ban = client.post(
+        f"/api/v1/sites/{key}/bans", json={"kind": "email", "value": "x@example.org"}, headers=mods.blog_mod
+    )
     assert ban.status_code == 201
     attempts = [
         ("post", f"/api/v1/comments/{comment['id']}/moderate", {"action": "spam"}),
@@ -165,8 +172,10 @@ def test_moderating_an_unknown_comment_is_404(client: TestClient, ctx: Context) 
 def test_deleted_comments_stay_their_authors_decision(client: TestClient, ctx: Context) -> None:
     mods = set_up_moderators(client, ctx)
     posted = post_comment(client, mods.blog, "oops")
-    client.delete(f"/api/v1/comments/{posted['comment']['id']}",
-                  headers={"X-Porch-Edit-Token": posted["edit_token"], "Origin": "https://blog.example"})
+    client.delete(
+        f"/api/v1/comments/{posted['comment']['id']}",
+        headers={"X-Porch-Edit-Token": posted["edit_token"], "Origin": "https://blog.example"},
+    )
     response = moderate(client, posted["comment"]["id"], "approve", mods.blog_mod)
     assert response.status_code == 409 and response.json()["code"] == "comment_deleted"
 

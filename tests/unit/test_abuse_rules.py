@@ -70,7 +70,7 @@ def test_too_fast_holds_and_missing_times_do_not() -> None:
     assert abuse.too_fast(NOW - timedelta(seconds=10), NOW) is None
     assert abuse.too_fast(NOW - timedelta(seconds=1), NOW) == "sent 1.0 s after the form opened"
     assert abuse.too_fast(NOW + timedelta(hours=1), NOW) == "sent 0.0 s after the form opened"
-    assert abuse.too_fast(datetime(2026, 11, 23, 11, 59, 59), NOW) is not None  # naive: UTC
+    assert abuse.too_fast(datetime(2026, 11, 23, 11, 59, 59), NOW) is not None  # noqa: DTZ001 - naive means UTC
 
 
 def test_ipv6_addresses_share_a_bucket_per_64() -> None:
@@ -99,9 +99,18 @@ def test_words_match_whole_words_in_any_case() -> None:
 
 def test_reported_first_spam_last() -> None:
     def facts(**kw: object) -> QueueFacts:
-        base: dict[str, object] = dict(reports=0, report_reasons=(), first_comment=False, has_links=False,
-                                       spam_score=0.0, spam_signals=(), held_words=(), copy_paste_threads=0,
-                                       hold_reason=None, mode_holds_all=True)
+        base: dict[str, object] = {
+            "reports": 0,
+            "report_reasons": (),
+            "first_comment": False,
+            "has_links": False,
+            "spam_score": 0.0,
+            "spam_signals": (),
+            "held_words": (),
+            "copy_paste_threads": 0,
+            "hold_reason": None,
+            "mode_holds_all": True,
+        }
         return QueueFacts(**{**base, **kw})  # type: ignore[arg-type]
 
     reported = hold_reasons(facts(reports=1, report_reasons=("rude",)), spam_hold_score=0.7)

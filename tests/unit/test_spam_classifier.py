@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from porch.domain.spam_classifier import SpamModel, choose_threshold, features, measure, train
 
-HAM = ["I loved the part about the garden, thanks for writing", "See you at the meeting tomorrow",
-       "My grandmother grew roses like these", "Good point about the budget, I had not thought of it"]
-SPAM = ["WIN a FREE prize now, text 80082 to claim", "Cheap loans, click http://loans.example now",
-        "FREE entry to win cash, call 09061701461", "Claim your prize: visit http://prize.example"]
+HAM = [
+    "I loved the part about the garden, thanks for writing",
+    "See you at the meeting tomorrow",
+    "My grandmother grew roses like these",
+    "Good point about the budget, I had not thought of it",
+]
+SPAM = [
+    "WIN a FREE prize now, text 80082 to claim",
+    "Cheap loans, click http://loans.example now",
+    "FREE entry to win cash, call 09061701461",
+    "Claim your prize: visit http://prize.example",
+]
 
 
 def test_features_squash_numbers_and_urls_and_add_pairs() -> None:

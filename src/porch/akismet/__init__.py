@@ -31,9 +31,16 @@ class AkismetComment:
 
     def form(self, api_key: str) -> dict[str, str]:
         fields = {
-            "api_key": api_key, "blog": self.blog, "user_ip": self.user_ip, "comment_content": self.content,
-            "comment_type": self.comment_type, "comment_author": self.author, "comment_author_email": self.author_email,
-            "comment_author_url": self.author_url, "permalink": self.permalink, "user_agent": self.user_agent,
+            "api_key": api_key,
+            "blog": self.blog,
+            "user_ip": self.user_ip,
+            "comment_content": self.content,
+            "comment_type": self.comment_type,
+            "comment_author": self.author,
+            "comment_author_email": self.author_email,
+            "comment_author_url": self.author_url,
+            "permalink": self.permalink,
+            "user_agent": self.user_agent,
         }
         return {k: v for k, v in fields.items() if v}
 

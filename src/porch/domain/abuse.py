@@ -124,9 +124,29 @@ SPAM_HOLD_SCORE = 0.7
 _LINK = re.compile(r"<a\s", re.IGNORECASE)
 _URL_TEXT = re.compile(r"https?://|www\.", re.IGNORECASE)
 _SPAM_PHRASES = (
-    "buy now", "cheap", "viagra", "cialis", "casino", "free money", "click here", "work from home",
-    "earn $", "loan", "crypto", "bitcoin", "forex", "seo services", "backlinks", "escort", "replica",
-    "weight loss", "100% free", "limited offer", "act now", "winner", "prize",
+    "buy now",
+    "cheap",
+    "viagra",
+    "cialis",
+    "casino",
+    "free money",
+    "click here",
+    "work from home",
+    "earn $",
+    "loan",
+    "crypto",
+    "bitcoin",
+    "forex",
+    "seo services",
+    "backlinks",
+    "escort",
+    "replica",
+    "weight loss",
+    "100% free",
+    "limited offer",
+    "act now",
+    "winner",
+    "prize",
 )
 
 

@@ -80,8 +80,12 @@ class SpamModel:
         return 1 / (1 + math.exp(-odds))
 
     def to_json(self) -> dict[str, Any]:
-        return {"spam_words": dict(self.spam_words), "ham_words": dict(self.ham_words),
-                "spam_docs": self.spam_docs, "ham_docs": self.ham_docs}
+        return {
+            "spam_words": dict(self.spam_words),
+            "ham_words": dict(self.ham_words),
+            "spam_docs": self.spam_docs,
+            "ham_docs": self.ham_docs,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SpamModel:

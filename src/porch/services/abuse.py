@@ -73,8 +73,14 @@ def check_comment_allowed(
         raise
     reasons = [decided.reason] if decided.reason else []
     repo.add_screening(
-        site_id=site.id, thread_id=thread.id, person_id=person.id, fingerprint=abuse.fingerprint(body),
-        remote_addr=requester.remote_addr, outcome=decided.status.value, reasons=reasons, now=now,
+        site_id=site.id,
+        thread_id=thread.id,
+        person_id=person.id,
+        fingerprint=abuse.fingerprint(body),
+        remote_addr=requester.remote_addr,
+        outcome=decided.status.value,
+        reasons=reasons,
+        now=now,
     )
     if decided.status == CommentStatus.PENDING:
         log.info("held comment: %s %s", decided.reason, where)
@@ -82,8 +88,17 @@ def check_comment_allowed(
 
 
 def _screen(
-    repo: ModerationRepository, limiter: RateLimiter, site: Site, thread: Thread, person: Person,
-    requester: Requester, new: Submission, body: str, html: str, decision: InitialDecision, now: datetime,
+    repo: ModerationRepository,
+    limiter: RateLimiter,
+    site: Site,
+    thread: Thread,
+    person: Person,
+    requester: Requester,
+    new: Submission,
+    body: str,
+    html: str,
+    decision: InitialDecision,
+    now: datetime,
 ) -> InitialDecision:
     abuse.check_honeypot(new.honeypot)
     emails = set(repo.emails_of(person.id))

@@ -41,10 +41,18 @@ def ban(ctx: Context, site_key: str, account: Account, new: NewBan) -> Ban:
             raise InvalidInput(f"value: there is no person {value}", code="unknown_person")
         repo = ModerationRepository(uow.connection)
         expires_at = now + timedelta(days=new.days) if new.days else None
-        made = repo.add_ban(site_id=site.id, kind=kind, value=value, expires_at=expires_at, note=note,
-                            created_by=account.id, now=now)
-        repo.log(site_id=site.id, account_id=account.id, action="ban", subject=f"{kind.value} {value}", before=None,
-                 after={"kind": kind.value, "value": value, "expires_at": _iso(expires_at), "note": note}, now=now)
+        made = repo.add_ban(
+            site_id=site.id, kind=kind, value=value, expires_at=expires_at, note=note, created_by=account.id, now=now
+        )
+        repo.log(
+            site_id=site.id,
+            account_id=account.id,
+            action="ban",
+            subject=f"{kind.value} {value}",
+            before=None,
+            after={"kind": kind.value, "value": value, "expires_at": _iso(expires_at), "note": note},
+            now=now,
+        )
         notifications.record_person_banned(uow, site.id, kind=kind.value, value=value, now=now)
         uow.commit()
     return made
@@ -61,8 +69,15 @@ def lift_ban(ctx: Context, site_key: str, account: Account, ban_id: int) -> None
         if found is None or found.site_id != site.id:
             raise NotFound(f"there is no ban {ban_id} on {site.name}", code="unknown_ban")
         repo.delete_ban(ban_id)
-        repo.log(site_id=site.id, account_id=account.id, action="unban", subject=f"{found.kind.value} {found.value}",
-                 before={"expires_at": _iso(found.expires_at), "note": found.note}, after=None, now=now)
+        repo.log(
+            site_id=site.id,
+            account_id=account.id,
+            action="unban",
+            subject=f"{found.kind.value} {found.value}",
+            before={"expires_at": _iso(found.expires_at), "note": found.note},
+            after=None,
+            now=now,
+        )
         uow.commit()
 
 
@@ -88,8 +103,15 @@ def set_word_rule(ctx: Context, site_key: str, account: Account, word: str, acti
         repo = ModerationRepository(uow.connection)
         before = next((r.action.value for r in repo.word_rules(site.id) if r.word == clean), None)
         repo.set_word_rule(site.id, clean, chosen, now)
-        repo.log(site_id=site.id, account_id=account.id, action="word_rule", subject=f"word {clean}"[:300],
-                 before={"action": before} if before else None, after={"action": chosen.value}, now=now)
+        repo.log(
+            site_id=site.id,
+            account_id=account.id,
+            action="word_rule",
+            subject=f"word {clean}"[:300],
+            before={"action": before} if before else None,
+            after={"action": chosen.value},
+            now=now,
+        )
         uow.commit()
 
 
@@ -102,8 +124,9 @@ def remove_word_rule(ctx: Context, site_key: str, account: Account, word: str) -
         repo = ModerationRepository(uow.connection)
         if not repo.delete_word_rule(site.id, clean):
             raise NotFound(f"{clean!r} is not on {site.name}'s word list", code="unknown_word")
-        repo.log(site_id=site.id, account_id=account.id, action="word_rule_removed", subject=f"word {clean}"[:300],
-                 now=now)
+        repo.log(
+            site_id=site.id, account_id=account.id, action="word_rule_removed", subject=f"word {clean}"[:300], now=now
+        )
         uow.commit()
 
 
@@ -123,15 +146,21 @@ def add_site_moderator(ctx: Context, site_name_or_key: str, email: str) -> None:
             raise NotFound(f"there is no site named {site_name_or_key!r}", code="unknown_site")
         account = uow.accounts.get_by_email(normalise_email(email))
         if account is None:
-            raise InvalidInput(f"there is no account for {email}: add it first (porch user add)",
-                               code="unknown_account")
+            raise InvalidInput(
+                f"there is no account for {email}: add it first (porch user add)", code="unknown_account"
+            )
         before = uow.sites.role_of(site.id, account.id)
         if before == "owner":
             return  # owners already moderate; never demote by adding a moderator
         uow.sites.set_role(site.id, account.id, "moderator")
         ModerationRepository(uow.connection).log(
-            site_id=site.id, account_id=None, action="moderator_add", subject=f"account {account.email}",
-            before={"role": before} if before else None, after={"role": "moderator"}, now=now,
+            site_id=site.id,
+            account_id=None,
+            action="moderator_add",
+            subject=f"account {account.email}",
+            before={"role": before} if before else None,
+            after={"role": "moderator"},
+            now=now,
         )
         uow.commit()
 

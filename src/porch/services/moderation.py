@@ -68,8 +68,17 @@ def _site_by_key(uow: UnitOfWork, site_key: str) -> Site:
 
 
 def _apply(
-    ctx: Context, uow: UnitOfWork, repo: ModerationRepository, comment: Comment, site: Site, thread: Thread,
-    action: Action, account: Account, *, trust: bool, now: datetime,
+    ctx: Context,
+    uow: UnitOfWork,
+    repo: ModerationRepository,
+    comment: Comment,
+    site: Site,
+    thread: Thread,
+    action: Action,
+    account: Account,
+    *,
+    trust: bool,
+    now: datetime,
 ) -> Comment:
     """One action on one comment, inside the caller's transaction: status, count, pin, trust, audit."""
     change = status_change(comment, action)
@@ -89,8 +98,15 @@ def _apply(
     updated = uow.comments.get(comment.id)
     assert updated is not None
     after = comment_snapshot(updated, pinned=repo.is_pinned(comment.id), **({"trusted": True} if trust else {}))
-    repo.log(site_id=site.id, account_id=account.id, action=action.value, comment_id=comment.id,
-             before=before, after=after, now=now)
+    repo.log(
+        site_id=site.id,
+        account_id=account.id,
+        action=action.value,
+        comment_id=comment.id,
+        before=before,
+        after=after,
+        now=now,
+    )
     if change.after != change.before and action in (Action.APPROVE, Action.REJECT, Action.SPAM):
         # Webhooks and mail (approved comments notify like new ones) go out from the outbox.
         event = "approved" if action == Action.APPROVE else "rejected"
@@ -112,8 +128,9 @@ def moderate_comment(
         comment, site, thread = _comment_site_thread(uow, comment_id)
         check_origin(site, requester)
         account = check_moderator(uow, site, requester.account)
-        updated = _apply(ctx, uow, ModerationRepository(uow.connection), comment, site, thread, chosen, account,
-                         trust=trust, now=now)
+        updated = _apply(
+            ctx, uow, ModerationRepository(uow.connection), comment, site, thread, chosen, account, trust=trust, now=now
+        )
         uow.commit()
     return updated
 
@@ -148,7 +165,8 @@ def _check_action(action: str) -> Action:
         return Action(action)
     except ValueError:
         raise InvalidInput(
-            f"action: one of {', '.join(a.value for a in Action)}", code="invalid_action",
+            f"action: one of {', '.join(a.value for a in Action)}",
+            code="invalid_action",
             errors=None,
         ) from None
 
@@ -170,8 +188,15 @@ def edit_comment_as_moderator(ctx: Context, comment_id: int, body: str, requeste
         uow.comments.update_body(comment.id, body_source=text, body_html=render_markdown(text), now=now)
         edited = uow.comments.get(comment.id)
         assert edited is not None
-        repo.log(site_id=site.id, account_id=account.id, action="edit", comment_id=comment.id,
-                 before={"body": comment.body_source}, after={"body": text}, now=now)
+        repo.log(
+            site_id=site.id,
+            account_id=account.id,
+            action="edit",
+            comment_id=comment.id,
+            before={"body": comment.body_source},
+            after={"body": text},
+            now=now,
+        )
         if edited.status == CommentStatus.PUBLISHED:
             uow.on_commit(lambda: ctx.live.publish(CommentEvent("edited", site.id, thread.key, edited)))
         uow.commit()
@@ -199,9 +224,15 @@ def close_thread(ctx: Context, thread_id: int, requester: Requester, *, closed: 
         account = check_moderator(uow, site, requester.account)
         repo = ModerationRepository(uow.connection)
         repo.set_thread_closed(thread.id, closed)
-        repo.log(site_id=site.id, account_id=account.id, action="close_thread" if closed else "reopen_thread",
-                 subject=f"thread {thread.id}: {thread.uri}"[:300], before={"closed": thread.closed},
-                 after={"closed": closed}, now=now)
+        repo.log(
+            site_id=site.id,
+            account_id=account.id,
+            action="close_thread" if closed else "reopen_thread",
+            subject=f"thread {thread.id}: {thread.uri}"[:300],
+            before={"closed": thread.closed},
+            after={"closed": closed},
+            now=now,
+        )
         updated = uow.threads.get(thread.id)
         uow.commit()
     assert updated is not None
@@ -224,8 +255,9 @@ def _reporter_key(requester: Requester) -> str:
         return "browser:" + token_hash(requester.browser_token)[:64]
     if requester.remote_addr:
         return "addr:" + abuse.address_bucket(requester.remote_addr)[:70]
-    raise Unauthenticated("reporting needs a signed-in account or a browser token (X-Porch-Browser)",
-                          code="reporter_unknown")
+    raise Unauthenticated(
+        "reporting needs a signed-in account or a browser token (X-Porch-Browser)", code="reporter_unknown"
+    )
 
 
 def report_comment(ctx: Context, comment_id: int, reason: str, requester: Requester) -> ReportResult:
@@ -238,13 +270,22 @@ def report_comment(ctx: Context, comment_id: int, reason: str, requester: Reques
         if comment.status != CommentStatus.PUBLISHED:
             raise NotFound(f"there is no comment {comment_id}", code="unknown_comment")
         repo = ModerationRepository(uow.connection)
-        repo.add_report(comment.id, _reporter_key(requester), text, now)  # a second report by the same reader counts once
+        repo.add_report(
+            comment.id, _reporter_key(requester), text, now
+        )  # a second report by the same reader counts once
         queued = repo.report_count(comment.id) >= max(1, site.settings.report_threshold)
         if queued:
             repo.set_status(comment.id, CommentStatus.PENDING)
             uow.threads.add_to_count(thread.id, -1)
-            repo.log(site_id=site.id, account_id=None, action="reported_to_queue", comment_id=comment.id,
-                     before={"status": "published"}, after={"status": "pending"}, now=now)
+            repo.log(
+                site_id=site.id,
+                account_id=None,
+                action="reported_to_queue",
+                comment_id=comment.id,
+                before={"status": "published"},
+                after={"status": "pending"},
+                now=now,
+            )
             hidden = uow.comments.get(comment.id)
             assert hidden is not None
             uow.on_commit(lambda: ctx.live.publish(CommentEvent("deleted", site.id, thread.key, hidden)))
@@ -289,8 +330,16 @@ def moderation_queue(ctx: Context, site_key: str, account: Account, *, limit: in
     items = []
     for comment in held:
         same = [s for s in screenings if s.fingerprint == prints[comment.id]]
-        own = next((s for s in same if s.thread_id == comment.thread_id and s.person_id == comment.person_id
-                    and s.created_at == comment.created_at), None)
+        own = next(
+            (
+                s
+                for s in same
+                if s.thread_id == comment.thread_id
+                and s.person_id == comment.person_id
+                and s.created_at == comment.created_at
+            ),
+            None,
+        )
         score = abuse.spam_score(comment.body_source, comment.body_html, author_website=comment.author_website)
         copies = {s.thread_id for s in same} - {comment.thread_id}
         facts = QueueFacts(
@@ -312,8 +361,14 @@ def moderation_queue(ctx: Context, site_key: str, account: Account, *, limit: in
 
 
 def search_comments(
-    ctx: Context, site_key: str, account: Account, *, text: str | None = None, status: str | None = None,
-    person_id: int | None = None, limit: int = 100,
+    ctx: Context,
+    site_key: str,
+    account: Account,
+    *,
+    text: str | None = None,
+    status: str | None = None,
+    person_id: int | None = None,
+    limit: int = 100,
 ) -> list[tuple[Comment, ThreadTitle]]:
     """Comments of a site by text or author name (any case), status and person, newest first."""
     if status and status not in {s.value for s in CommentStatus}:
@@ -346,7 +401,12 @@ def pinned_comments(ctx: Context, thread_id: int) -> list[int]:
 def describe(entry: AuditEntry) -> dict[str, Any]:
     """An audit entry as plain data (API and templates)."""
     return {
-        "id": entry.id, "at": entry.created_at.isoformat().replace("+00:00", "Z"),
-        "who": entry.account_email or "command line", "action": entry.action, "comment": entry.comment_id,
-        "subject": entry.subject, "before": entry.before, "after": entry.after,
+        "id": entry.id,
+        "at": entry.created_at.isoformat().replace("+00:00", "Z"),
+        "who": entry.account_email or "command line",
+        "action": entry.action,
+        "comment": entry.comment_id,
+        "subject": entry.subject,
+        "before": entry.before,
+        "after": entry.after,
     }

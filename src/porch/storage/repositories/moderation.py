@@ -62,8 +62,14 @@ class ThreadTitle:
 
 def _ban(row: Any) -> Ban:
     return Ban(
-        id=row.id, site_id=row.site_id, kind=BanKind(row.kind), value=row.value, expires_at=row.expires_at,
-        note=row.note, created_at=row.created_at, created_by=row.created_by,
+        id=row.id,
+        site_id=row.site_id,
+        kind=BanKind(row.kind),
+        value=row.value,
+        expires_at=row.expires_at,
+        note=row.note,
+        created_at=row.created_at,
+        created_by=row.created_by,
     )
 
 
@@ -86,7 +92,9 @@ class ModerationRepository:
 
     def site_of_comment(self, comment_id: int) -> int | None:
         return self._db.execute(
-            select(threads.c.site_id).join(comments, comments.c.thread_id == threads.c.id).where(comments.c.id == comment_id)
+            select(threads.c.site_id)
+            .join(comments, comments.c.thread_id == threads.c.id)
+            .where(comments.c.id == comment_id)
         ).scalar()
 
     def pending(self, site_id: int, limit: int) -> list[Comment]:
@@ -109,7 +117,9 @@ class ModerationRepository:
             or 0
         )
 
-    def search(self, site_id: int, text: str | None, status: str | None, person_id: int | None, limit: int) -> list[Comment]:
+    def search(
+        self, site_id: int, text: str | None, status: str | None, person_id: int | None, limit: int
+    ) -> list[Comment]:
         query = (
             select(*_COMMENT_COLUMNS)
             .join(threads, threads.c.id == comments.c.thread_id)
@@ -244,13 +254,27 @@ class ModerationRepository:
 
     # bans -----------------------------------------------------------------------------------
     def add_ban(
-        self, *, site_id: int, kind: BanKind, value: str, expires_at: datetime | None, note: str,
-        created_by: int | None, now: datetime,
+        self,
+        *,
+        site_id: int,
+        kind: BanKind,
+        value: str,
+        expires_at: datetime | None,
+        note: str,
+        created_by: int | None,
+        now: datetime,
     ) -> Ban:
         row = self._db.execute(
             insert(bans)
-            .values(site_id=site_id, kind=kind.value, value=value, expires_at=expires_at, note=note,
-                    created_by=created_by, created_at=now)
+            .values(
+                site_id=site_id,
+                kind=kind.value,
+                value=value,
+                expires_at=expires_at,
+                note=note,
+                created_by=created_by,
+                created_at=now,
+            )
             .returning(*bans.c)
         ).one()
         return _ban(row)
@@ -293,7 +317,9 @@ class ModerationRepository:
     def pin(self, comment_id: int, thread_id: int, account_id: int | None, now: datetime) -> None:
         if not self.is_pinned(comment_id):
             self._db.execute(
-                insert(comment_pins).values(comment_id=comment_id, thread_id=thread_id, pinned_by=account_id, created_at=now)
+                insert(comment_pins).values(
+                    comment_id=comment_id, thread_id=thread_id, pinned_by=account_id, created_at=now
+                )
             )
 
     def unpin(self, comment_id: int) -> None:
@@ -305,19 +331,35 @@ class ModerationRepository:
 
     def pinned_in_thread(self, thread_id: int) -> list[int]:
         rows = self._db.execute(
-            select(comment_pins.c.comment_id).where(comment_pins.c.thread_id == thread_id).order_by(comment_pins.c.created_at)
+            select(comment_pins.c.comment_id)
+            .where(comment_pins.c.thread_id == thread_id)
+            .order_by(comment_pins.c.created_at)
         )
         return [row.comment_id for row in rows]
 
     # screenings (the anti-abuse pipeline's memory) ------------------------------------------
     def add_screening(
-        self, *, site_id: int, thread_id: int, person_id: int | None, fingerprint: str, remote_addr: str | None,
-        outcome: str, reasons: list[str], now: datetime,
+        self,
+        *,
+        site_id: int,
+        thread_id: int,
+        person_id: int | None,
+        fingerprint: str,
+        remote_addr: str | None,
+        outcome: str,
+        reasons: list[str],
+        now: datetime,
     ) -> None:
         self._db.execute(
             insert(comment_screenings).values(
-                site_id=site_id, thread_id=thread_id, person_id=person_id, fingerprint=fingerprint,
-                remote_addr=remote_addr, outcome=outcome, reasons=reasons, created_at=now,
+                site_id=site_id,
+                thread_id=thread_id,
+                person_id=person_id,
+                fingerprint=fingerprint,
+                remote_addr=remote_addr,
+                outcome=outcome,
+                reasons=reasons,
+                created_at=now,
             )
         )
 
@@ -347,13 +389,27 @@ class ModerationRepository:
 
     # the audit log --------------------------------------------------------------------------
     def log(
-        self, *, site_id: int, account_id: int | None, action: str, now: datetime, comment_id: int | None = None,
-        subject: str | None = None, before: dict[str, Any] | None = None, after: dict[str, Any] | None = None,
+        self,
+        *,
+        site_id: int,
+        account_id: int | None,
+        action: str,
+        now: datetime,
+        comment_id: int | None = None,
+        subject: str | None = None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
     ) -> None:
         self._db.execute(
             insert(moderation_log).values(
-                site_id=site_id, account_id=account_id, action=action, comment_id=comment_id, subject=subject,
-                before=before, after=after, created_at=now,
+                site_id=site_id,
+                account_id=account_id,
+                action=action,
+                comment_id=comment_id,
+                subject=subject,
+                before=before,
+                after=after,
+                created_at=now,
             )
         )
 
@@ -368,8 +424,15 @@ class ModerationRepository:
         rows = self._db.execute(query.order_by(moderation_log.c.id.desc()).limit(limit))
         return [
             AuditEntry(
-                id=row.id, site_id=row.site_id, account_email=row.email, action=row.action, comment_id=row.comment_id,
-                subject=row.subject, before=row.before, after=row.after, created_at=row.created_at,
+                id=row.id,
+                site_id=row.site_id,
+                account_email=row.email,
+                action=row.action,
+                comment_id=row.comment_id,
+                subject=row.subject,
+                before=row.before,
+                after=row.after,
+                created_at=row.created_at,
             )
             for row in rows
         ]

@@ -47,17 +47,27 @@ async def _managed(ctx: Context, site_key: str, account: Account) -> site_servic
     return await run_in_threadpool(site_service.access_site_by_account, ctx, site_key, account, MODERATORS)
 
 
-def _page(request: Request, name: str, account: Account, managed: site_service.ManagedSite, **extra: Any) -> HTMLResponse:
-    context = {"account": account, "managed": managed, "site": managed.site, "csrf": csrf_token(request),
-               "notice": request.query_params.get("done"), "error": None, **extra}
+def _page(
+    request: Request, name: str, account: Account, managed: site_service.ManagedSite, **extra: Any
+) -> HTMLResponse:
+    context = {
+        "account": account,
+        "managed": managed,
+        "site": managed.site,
+        "csrf": csrf_token(request),
+        "notice": request.query_params.get("done"),
+        "error": None,
+        **extra,
+    }
     return render(request, name, context)
 
 
 def _failed(request: Request, error: PorchError) -> HTMLResponse:
     if isinstance(error, Forbidden):
         return forbidden_page(request, error)
-    return render(request, "admin/message.html", {"title": error.title, "message": error.detail},
-                  status_code=status_for(error))
+    return render(
+        request, "admin/message.html", {"title": error.title, "message": error.detail}, status_code=status_for(error)
+    )
 
 
 @router.get("/sites/{site_key}/queue", response_class=HTMLResponse)
@@ -74,8 +84,13 @@ async def queue_page(
 
 @router.post("/sites/{site_key}/queue", response_model=None)
 async def queue_action(
-    request: Request, site_key: str, account: Account = Depends(require_account), ctx: Context = Depends(get_context),
-    action: str = Form(...), comments: list[int] = Form(default=[]), trust: str | None = Form(None),
+    request: Request,
+    site_key: str,
+    account: Account = Depends(require_account),
+    ctx: Context = Depends(get_context),
+    action: str = Form(...),
+    comments: list[int] = Form(default=[]),
+    trust: str | None = Form(None),
     csrf: str = Form(""),
 ) -> Response:
     try:
@@ -100,15 +115,31 @@ async def people_page(
         words = await run_in_threadpool(ban_service.list_word_rules, ctx, site_key, account)
     except PorchError as exc:
         return _failed(request, exc)
-    return _page(request, "admin/people.html", account, managed, bans=bans, words=words, tab="people",
-                 now=ctx.clock(), prefill_kind=request.query_params.get("kind", "person"),
-                 prefill_value=request.query_params.get("value", ""))
+    return _page(
+        request,
+        "admin/people.html",
+        account,
+        managed,
+        bans=bans,
+        words=words,
+        tab="people",
+        now=ctx.clock(),
+        prefill_kind=request.query_params.get("kind", "person"),
+        prefill_value=request.query_params.get("value", ""),
+    )
 
 
 @router.post("/sites/{site_key}/bans", response_model=None)
 async def add_ban(
-    request: Request, site_key: str, account: Account = Depends(require_account), ctx: Context = Depends(get_context),
-    kind: str = Form(...), value: str = Form(...), days: str = Form(""), note: str = Form(""), csrf: str = Form(""),
+    request: Request,
+    site_key: str,
+    account: Account = Depends(require_account),
+    ctx: Context = Depends(get_context),
+    kind: str = Form(...),
+    value: str = Form(...),
+    days: str = Form(""),
+    note: str = Form(""),
+    csrf: str = Form(""),
     back: str = Form("people"),
 ) -> Response:
     try:
@@ -117,7 +148,9 @@ async def add_ban(
         duration = int(days) if days.strip().isdigit() else None
         if days.strip() and duration is None:
             raise InvalidInput("days: a whole number of days, or empty for a ban until lifted")
-        await run_in_threadpool(ban_service.ban, ctx, site_key, account, ban_service.NewBan(kind, value, duration, note))
+        await run_in_threadpool(
+            ban_service.ban, ctx, site_key, account, ban_service.NewBan(kind, value, duration, note)
+        )
     except PorchError as exc:
         return _failed(request, exc)
     target = "queue" if back == "queue" else "people"
@@ -126,8 +159,12 @@ async def add_ban(
 
 @router.post("/sites/{site_key}/bans/{ban_id}/lift", response_model=None)
 async def lift_ban(
-    request: Request, site_key: str, ban_id: int, account: Account = Depends(require_account),
-    ctx: Context = Depends(get_context), csrf: str = Form(""),
+    request: Request,
+    site_key: str,
+    ban_id: int,
+    account: Account = Depends(require_account),
+    ctx: Context = Depends(get_context),
+    csrf: str = Form(""),
 ) -> Response:
     try:
         check_csrf(request, csrf)
@@ -140,8 +177,13 @@ async def lift_ban(
 
 @router.post("/sites/{site_key}/words", response_model=None)
 async def add_word(
-    request: Request, site_key: str, account: Account = Depends(require_account), ctx: Context = Depends(get_context),
-    word: str = Form(...), action: str = Form(...), csrf: str = Form(""),
+    request: Request,
+    site_key: str,
+    account: Account = Depends(require_account),
+    ctx: Context = Depends(get_context),
+    word: str = Form(...),
+    action: str = Form(...),
+    csrf: str = Form(""),
 ) -> Response:
     try:
         check_csrf(request, csrf)
@@ -154,7 +196,10 @@ async def add_word(
 
 @router.get("/sites/{site_key}/audit", response_class=HTMLResponse)
 async def audit_page(
-    request: Request, site_key: str, before: int | None = None, account: Account = Depends(require_account),
+    request: Request,
+    site_key: str,
+    before: int | None = None,
+    account: Account = Depends(require_account),
     ctx: Context = Depends(get_context),
 ) -> HTMLResponse:
     try:
@@ -169,14 +214,22 @@ async def audit_page(
 
 @router.get("/sites/{site_key}/search", response_class=HTMLResponse)
 async def search_page(
-    request: Request, site_key: str, q: str = "", status: str = "", account: Account = Depends(require_account),
+    request: Request,
+    site_key: str,
+    q: str = "",
+    status: str = "",
+    account: Account = Depends(require_account),
     ctx: Context = Depends(get_context),
 ) -> HTMLResponse:
     try:
         managed = await _managed(ctx, site_key, account)
-        found = await run_in_threadpool(
-            lambda: moderation_service.search_comments(ctx, site_key, account, text=q, status=status or None)
-        ) if (q or status) else []
+        found = (
+            await run_in_threadpool(
+                lambda: moderation_service.search_comments(ctx, site_key, account, text=q, status=status or None)
+            )
+            if (q or status)
+            else []
+        )
     except PorchError as exc:
         return _failed(request, exc)
     return _page(request, "admin/search.html", account, managed, found=found, q=q, status=status, tab="search")

@@ -64,7 +64,9 @@ def _account(requester: Requester) -> Account:
 
 @router.post("/comments/{comment_id}/moderate", response_model=CommentOut, responses=PROBLEMS)
 async def moderate(
-    comment_id: int, payload: ModerateIn, ctx: Context = Depends(get_context),
+    comment_id: int,
+    payload: ModerateIn,
+    ctx: Context = Depends(get_context),
     requester: Requester = Depends(get_requester),
 ) -> JSONResponse:
     """Approve, reject, mark as spam, pin or unpin a comment (the site's moderators)."""
@@ -76,7 +78,9 @@ async def moderate(
 
 @router.post("/comments/{comment_id}/moderator-edit", response_model=CommentOut, responses=PROBLEMS)
 async def moderator_edit(
-    comment_id: int, payload: ModeratorEditIn, ctx: Context = Depends(get_context),
+    comment_id: int,
+    payload: ModeratorEditIn,
+    ctx: Context = Depends(get_context),
     requester: Requester = Depends(get_requester),
 ) -> JSONResponse:
     """Change a comment's text as a moderator; the earlier text is kept."""
@@ -88,7 +92,9 @@ async def moderator_edit(
 
 @router.post("/comments/{comment_id}/report", status_code=202, responses=PROBLEMS)
 async def report(
-    comment_id: int, payload: ReportIn, ctx: Context = Depends(get_context),
+    comment_id: int,
+    payload: ReportIn,
+    ctx: Context = Depends(get_context),
     requester: Requester = Depends(get_requester),
 ) -> JSONResponse:
     """Flag a comment for the moderators. One report per reader; enough of them hide it until reviewed."""
@@ -121,24 +127,36 @@ async def queue(
 ) -> JSONResponse:
     """The comments waiting for a moderator, most pressing first, each with why it waits."""
     found = await run_in_threadpool(moderation_service.moderation_queue, ctx, site_key, _account(requester))
-    return JSONResponse({
-        "total": found.total,
-        "comments": [
-            {**comment_json(item.comment), "thread": {"id": item.thread.id, "uri": item.thread.uri},
-             "reasons": [{"why": r.why.value, "text": r.text} for r in item.reasons]}
-            for item in found.items
-        ],
-    })
+    return JSONResponse(
+        {
+            "total": found.total,
+            "comments": [
+                {
+                    **comment_json(item.comment),
+                    "thread": {"id": item.thread.id, "uri": item.thread.uri},
+                    "reasons": [{"why": r.why.value, "text": r.text} for r in item.reasons],
+                }
+                for item in found.items
+            ],
+        }
+    )
 
 
 @router.post("/sites/{site_key}/queue", responses=PROBLEMS)
 async def bulk_moderate(
-    site_key: str, payload: BulkModerateIn, ctx: Context = Depends(get_context),
+    site_key: str,
+    payload: BulkModerateIn,
+    ctx: Context = Depends(get_context),
     requester: Requester = Depends(get_requester),
 ) -> JSONResponse:
     """One action on many comments of the site at once (all or nothing)."""
     changed = await run_in_threadpool(
-        moderation_service.moderate_comments, ctx, site_key, payload.comments, payload.action, _account(requester),
+        moderation_service.moderate_comments,
+        ctx,
+        site_key,
+        payload.comments,
+        payload.action,
+        _account(requester),
         trust=payload.trust,
     )
     return JSONResponse({"changed": changed})
@@ -146,8 +164,10 @@ async def bulk_moderate(
 
 @router.get("/sites/{site_key}/audit-log", responses=PROBLEMS)
 async def audit(
-    site_key: str, before: int | None = Query(None, description="page: entries older than this id"),
-    ctx: Context = Depends(get_context), requester: Requester = Depends(get_requester),
+    site_key: str,
+    before: int | None = Query(None, description="page: entries older than this id"),
+    ctx: Context = Depends(get_context),
+    requester: Requester = Depends(get_requester),
 ) -> JSONResponse:
     """Every moderator action on the site, newest first: who, what, when, before and after."""
     entries = await run_in_threadpool(
@@ -162,11 +182,21 @@ async def bans(
 ) -> JSONResponse:
     """The site's bans."""
     found = await run_in_threadpool(ban_service.list_bans, ctx, site_key, _account(requester))
-    return JSONResponse({"bans": [
-        {"id": b.id, "kind": b.kind.value, "value": b.value, "expires_at": iso(b.expires_at), "note": b.note,
-         "created_at": iso(b.created_at)}
-        for b in found
-    ]})
+    return JSONResponse(
+        {
+            "bans": [
+                {
+                    "id": b.id,
+                    "kind": b.kind.value,
+                    "value": b.value,
+                    "expires_at": iso(b.expires_at),
+                    "note": b.note,
+                    "created_at": iso(b.created_at),
+                }
+                for b in found
+            ]
+        }
+    )
 
 
 @router.post("/sites/{site_key}/bans", status_code=201, responses=PROBLEMS)
@@ -175,11 +205,16 @@ async def add_ban(
 ) -> JSONResponse:
     """Ban a person, an email address or an IP range from commenting on the site."""
     made = await run_in_threadpool(
-        ban_service.ban, ctx, site_key, _account(requester),
+        ban_service.ban,
+        ctx,
+        site_key,
+        _account(requester),
         ban_service.NewBan(payload.kind, payload.value, payload.days, payload.note),
     )
-    return JSONResponse({"id": made.id, "kind": made.kind.value, "value": made.value,
-                         "expires_at": iso(made.expires_at)}, status_code=201)
+    return JSONResponse(
+        {"id": made.id, "kind": made.kind.value, "value": made.value, "expires_at": iso(made.expires_at)},
+        status_code=201,
+    )
 
 
 @router.delete("/sites/{site_key}/bans/{ban_id}", status_code=204, responses=PROBLEMS)
@@ -207,4 +242,3 @@ async def add_word(
     """Add a word or phrase to the list (or change what it does)."""
     await run_in_threadpool(ban_service.set_word_rule, ctx, site_key, _account(requester), payload.word, payload.action)
     return JSONResponse({"word": payload.word.strip().casefold(), "action": payload.action}, status_code=201)
-
