@@ -7,13 +7,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from porch.mail.senders import LogSender
+from porch.services.accounts import add_user
+from porch.services.comment_feeds import subscribe_feed
 from porch.services.context import Context
+from porch.storage.engine import create_database_engine
+from porch.storage.unit_of_work import UnitOfWork
 from porch.worker import feeds as poller
 from tests.conftest import Clock
 from tests.factories import make_site
@@ -194,3 +201,26 @@ def test_subscriptions_refuse_bad_urls_and_private_hosts_are_not_fetched(
     feed_id = client.get("/api/v1/me/feeds", headers=linda).json()["feeds"][0]["id"]
     assert client.delete(f"/api/v1/me/feeds/{feed_id}", headers=linda).status_code == 204
     assert client.delete(f"/api/v1/me/feeds/{feed_id}", headers=linda).status_code == 404
+
+
+def test_porch_poll_feeds_once_on_the_command_line(tmp_path: Path, feed_server: FeedServer) -> None:
+    from typer.testing import CliRunner
+
+    from porch.cli import app
+
+    url = f"sqlite:///{tmp_path / 'porch.db'}"
+    env = {"PORCH_DATABASE_URL": url, "PORCH_SMTP_URL": None, "COLUMNS": "200"}
+    runner = CliRunner()
+    assert runner.invoke(app, ["migrate"], env=env).exit_code == 0
+    engine = create_database_engine(url)
+    ctx = Context(uow=partial(UnitOfWork, engine), mail=LogSender(), base_url="http://porch.test")
+    account = add_user(ctx, "linda@example.org", None, is_admin=False, name="Linda")
+    feed_server.routes["/feed"] = Route(body=_atom(("tag:c1", "Ann", "2026-11-23T09:00:00Z", "tag:p", "hi")))
+    subscribe_feed(ctx, account, feed_server.base + "/feed")
+
+    engine.dispose()
+    polled = runner.invoke(app, ["poll-feeds", "--once", "--allow-private"], env=env)
+    assert polled.exit_code == 0, polled.output
+    assert "1 fetched, 1 new items" in polled.output
+    again = runner.invoke(app, ["poll-feeds", "--once", "--allow-private"], env=env)
+    assert "0 fetched" in again.output  # polite: not due again for half an hour
