@@ -290,3 +290,21 @@ def test_newcomers_waiting_lists_unanswered_first_comments_oldest_first(
     post_comment(client, site, "Welcome, Cy!", parent=ids["c5"], headers={"X-Porch-Browser": "browser-of-Ann"})
     after = client.get(f"/api/v1/sites/{site.key}/newcomers-waiting", headers=owner).json()["newcomers"]
     assert [w["name"] for w in after] == ["Dee"]
+
+
+def test_a_computation_is_kept_until_a_comment_changes(
+    client: TestClient, ctx: Context, clock: Clock, count_queries: Any
+) -> None:
+    """The second look reads the snapshot (a handful of queries, same numbers); a new comment — or a
+    deletion, which moves the thread's version too — makes the next look measure again."""
+    site, owner, ids = _hand_made_site(client, ctx, clock)
+    first = _analytics(client, site, owner)
+    before = count_queries.count
+    again = _analytics(client, site, owner)
+    assert again == first and count_queries.count - before < 12
+
+    post_comment(client, site, "Welcome, Dee!", uri=OTHER_URI, parent=ids["c8"],
+                 headers={"X-Porch-Browser": "browser-of-Ann"})
+    after = _analytics(client, site, owner)
+    assert after["comments"] == 10 and after["reply_rate"] == pytest.approx(4 / 10)
+    assert _analytics(client, site, owner, uri=OTHER_URI)["comments"] == 3

@@ -59,7 +59,7 @@ def test_cohorts_count_a_window_only_once_it_has_passed() -> None:
     """Nov 1: Ann (back Nov 3), Bob (back after 40 days), Cy (never); Dec 20: Dee (never), seen from Jan 1.
 
     On Jan 1, 30 days have passed for Ann, Bob, Cy (returned 1 within 30: Ann; Bob's 40 days are too many);
-    90 days have passed for nobody, but Ann and Bob came back, so they count: 2 of 2.
+    90 days have passed for nobody → unknown (None), though Ann and Bob are counted as returned.
     Dee's 30 days have not passed → her cohort's rate is unknown (None).
     """
     nov1 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -72,7 +72,8 @@ def test_cohorts_count_a_window_only_once_it_has_passed() -> None:
     ]
     active = [("2026-11", "2026-11", 3), ("2026-11", "2026-12", 1), ("2026-12", "2026-12", 1)]
     november, december = build_cohorts(people, active, now=datetime(2027, 1, 1, tzinfo=UTC))
-    assert (november.month, november.size, november.rate(30), november.rate(90)) == ("2026-11", 3, 1 / 3, 1.0)
+    assert (november.month, november.size, november.rate(30), november.rate(90)) == ("2026-11", 3, 1 / 3, None)
+    assert november.returned == {30: 1, 90: 2}
     assert november.retention == [1.0, pytest.approx(1 / 3)]
     assert (december.size, december.rate(30), december.retention) == (1, None, [1.0])
     assert months_between("2025-11", "2026-02") == 3

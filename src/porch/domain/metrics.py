@@ -113,10 +113,12 @@ class Cohort:
     size: int = 0
     returned: dict[int, int] = field(default_factory=dict)  # window days -> people who came back within it
     eligible: dict[int, int] = field(default_factory=dict)  # window days -> people whose window has passed
+    returned_eligible: dict[int, int] = field(default_factory=dict)  # of those, who came back within it
     retention: list[float] = field(default_factory=list)  # months since the cohort month -> share active
 
     def rate(self, days: int) -> float | None:
-        return ratio(self.returned.get(days, 0), self.eligible.get(days, 0))
+        """Of the people whose window has passed, the share who came back within it (None: nobody yet)."""
+        return ratio(self.returned_eligible.get(days, 0), self.eligible.get(days, 0))
 
 
 def build_cohorts(
@@ -125,8 +127,9 @@ def build_cohorts(
     """Cohorts by month of first comment, with 30/90-day conversion and the monthly retention row.
 
     ``active_months`` holds (cohort month, month with a comment, people) for the same people.
-    A person counts towards a window's rate only once the window has passed (``now``), so a young
-    cohort's rate is not dragged down by people who have not yet had the time to come back.
+    A person counts towards a window's rate only once the window has passed (``now``): a young
+    cohort's rate is neither dragged down by people who have not yet had the time to come back nor
+    flattered by its early returners.
     """
     cohorts: dict[str, Cohort] = {}
     for person in newcomers:
@@ -137,8 +140,12 @@ def build_cohorts(
             came_back = person.came_back_at is not None and person.came_back_at - person.first_at <= window
             if came_back:
                 cohort.returned[days] = cohort.returned.get(days, 0) + 1
-            if came_back or now - person.first_at >= window:
+            # Only people whose whole window lies in the past are judged: counting the early
+            # returners of a young cohort but not its still-undecided rest would flatter it.
+            if now - person.first_at >= window:
                 cohort.eligible[days] = cohort.eligible.get(days, 0) + 1
+                if came_back:
+                    cohort.returned_eligible[days] = cohort.returned_eligible.get(days, 0) + 1
     for cohort_month, active_month, people in active_months:
         cohort = cohorts.get(cohort_month)
         if cohort is None or cohort.size == 0:

@@ -6,14 +6,15 @@ The definitions, formula by formula, are in ``docs/subsystems/analytics.md``; th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
 
 from porch.domain.accounts import Account
 from porch.domain.metrics import (
     RETURN_GAP_SECONDS,
     WAIT_BUCKETS,
-    Cohort,
     Newcomer,
     build_cohorts,
     gini,
@@ -24,78 +25,21 @@ from porch.domain.metrics import (
 from porch.domain.sites import Site
 from porch.domain.threads import thread_key
 from porch.errors import ErrorList, NotFound
+from porch.services.analytics_snapshots import from_payload, to_payload
+from porch.services.analytics_types import Contributor, DayActivity, ReplyEdge, SiteAnalytics
 from porch.services.context import Context, token_hash
 from porch.services.sites import access_site_by_account
 from porch.storage.repositories.analytics import AnalyticsRepository, Scope, WaitingComment
+
+__all__ = [
+    "Contributor", "DayActivity", "NewcomersWaiting", "ReplyEdge", "SiteAnalytics", "assign_thread_author",
+    "compute_site_analytics", "list_newcomers_waiting",
+]
 
 ANALYSTS = frozenset({"owner", "moderator"})
 TOP_CONTRIBUTORS = 10
 REPLY_GRAPH_EDGES = 40
 NEWCOMERS_WAITING_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class Contributor:
-    person_id: int
-    name: str
-    comments: int
-    replies_received: int
-    first_comment_at: datetime
-
-
-@dataclass(frozen=True)
-class ReplyEdge:
-    source: str
-    target: str
-    source_id: int
-    target_id: int
-    replies: int
-
-
-@dataclass(frozen=True)
-class DayActivity:
-    day: str
-    comments: int
-    commenters: int
-    new_commenters: int
-
-
-@dataclass(frozen=True)
-class SiteAnalytics:
-    """Every measure of one site (or page) over one period; see docs/subsystems/analytics.md."""
-
-    site: Site
-    uri: str | None
-    start: datetime | None
-    end: datetime | None
-    computed_at: datetime
-    comments: int
-    threads: int
-    threads_with_conversation: int
-    commenters: int
-    votes: int
-    replies: int
-    reply_rate: float | None
-    max_depth: int
-    mean_depth: float | None
-    mean_breadth: float | None
-    median_first_reply_seconds: float | None
-    first_reply_distribution: list[tuple[str, int]]
-    back_and_forth: int
-    author_response_rate: float | None
-    author_median_response_seconds: float | None
-    threads_with_known_author: int
-    new_commenters: int
-    returning_commenters: int
-    returning_rate: float | None
-    regulars_share: float | None
-    top10_share: float | None
-    gini: float | None
-    people_for_half: int
-    cohorts: list[Cohort]
-    top_contributors: list[Contributor]
-    reply_graph: list[ReplyEdge]
-    activity: list[DayActivity]
 
 
 def _check_period(start: datetime | None, end: datetime | None) -> None:
@@ -116,7 +60,11 @@ def compute_site_analytics(
     end: datetime | None = None,
     uri: str | None = None,
 ) -> SiteAnalytics:
-    """Every community measure of a site (or one page) over ``[start, end)``, for its owners and moderators."""
+    """Every community measure of a site (or one page) over ``[start, end)``, for its owners and moderators.
+
+    A computation is kept (``analytics_snapshots``) and served again while the site's fingerprint
+    holds; the fingerprint is read before measuring, so a snapshot is never older than its key.
+    """
     _check_period(start, end)
     site = access_site_by_account(ctx, site_key, requester_account, ANALYSTS).site
     now = ctx.clock()
@@ -127,7 +75,26 @@ def compute_site_analytics(
             thread_id = repo.thread_id_for_key(site.id, thread_key(uri, site.primary_origin))
             if thread_id is None:
                 raise NotFound("there is no conversation on that page", code="unknown_thread")
-        scope = Scope(site_id=site.id, thread_id=thread_id, start=start, end=end)
+        # the day is part of it: cohort windows pass with time alone
+        fingerprint = f"{repo.fingerprint(site.id)}:{now.date().isoformat()}"
+        scope_key = "|".join((start.isoformat() if start else "", end.isoformat() if end else "", str(thread_id or "")))
+        kept = repo.snapshot(site.id, scope_key)
+    if kept is not None and kept[0] == fingerprint:
+        return replace(from_payload(site, kept[2]), uri=uri)
+    result = _measure(ctx, site, Scope(site_id=site.id, thread_id=thread_id, start=start, end=end), uri, now)
+    try:
+        with ctx.uow(write=True) as uow:
+            AnalyticsRepository(uow.connection).keep_snapshot(site.id, scope_key, fingerprint, now, to_payload(result))
+            uow.commit()
+    except IntegrityError:
+        pass  # another request kept the same computation a moment earlier: theirs serves as well
+    return result
+
+
+def _measure(ctx: Context, site: Site, scope: Scope, uri: str | None, now: datetime) -> SiteAnalytics:
+    start, end = scope.start, scope.end
+    with ctx.uow() as uow:
+        repo = AnalyticsRepository(uow.connection)
         totals = repo.totals(scope)
         median_wait, buckets = repo.first_reply_waits(scope)
         presence = repo.author_presence(scope)
@@ -193,13 +160,34 @@ def list_newcomers_waiting(
 ) -> NewcomersWaiting:
     """First-time commenters nobody has answered yet, oldest first, for the site's owners and moderators.
 
-    Hook for the notifications outbox: a daily digest job should call this per site owner (the role
-    check passes for them) and mail the list when it is not empty; nothing here sends mail.
+    Kept as a snapshot like the measures (the list changes only when comments do; the waits are
+    counted from ``now`` on every read). Hook for the notifications outbox: a daily digest job should
+    call this per site owner (the role check passes for them) and mail the list when it is not
+    empty; nothing here sends mail.
     """
     site = access_site_by_account(ctx, site_key, requester_account, ANALYSTS).site
+    now = ctx.clock()
+    scope_key = f"newcomers-waiting|{limit}"
+    with ctx.uow() as uow:
+        repo = AnalyticsRepository(uow.connection)
+        fingerprint = repo.fingerprint(site.id)
+        kept = repo.snapshot(site.id, scope_key)
+    if kept is not None and kept[0] == fingerprint:
+        waiting = [
+            WaitingComment(**{**row, "created_at": datetime.fromisoformat(row["created_at"])})
+            for row in kept[2]["comments"]
+        ]
+        return NewcomersWaiting(site=site, now=now, comments=waiting)
     with ctx.uow() as uow:
         waiting = AnalyticsRepository(uow.connection).newcomers_waiting(site.id, limit)
-    return NewcomersWaiting(site=site, now=ctx.clock(), comments=waiting)
+    payload = {"comments": [{**asdict(c), "created_at": c.created_at.isoformat()} for c in waiting]}
+    try:
+        with ctx.uow(write=True) as uow:
+            AnalyticsRepository(uow.connection).keep_snapshot(site.id, scope_key, fingerprint, now, payload)
+            uow.commit()
+    except IntegrityError:
+        pass  # kept by a concurrent request
+    return NewcomersWaiting(site=site, now=now, comments=waiting)
 
 
 def assign_thread_author(ctx: Context, site_key: str, uri: str, *, name: str, browser_token: str) -> int:

@@ -491,3 +491,19 @@ feed_items = Table(
     Column("published_at", UTCDateTime, nullable=False),
     UniqueConstraint("feed_id", "guid_hash"),
 )
+
+
+# --- analytics (docs/subsystems/analytics.md) ---------------------------------------------------
+
+# A computed dashboard, kept while the site's fingerprint (its threads' versions, authors, owners)
+# is unchanged: a million comments take seconds to measure, a snapshot milliseconds to read.
+analytics_snapshots = Table(
+    "analytics_snapshots",
+    metadata,
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("scope_key", String(300), nullable=False),  # "from|to|thread id" of the request
+    Column("fingerprint", String(200), nullable=False),
+    Column("computed_at", UTCDateTime, nullable=False),
+    Column("payload", JSON, nullable=False),
+    PrimaryKeyConstraint("site_id", "scope_key"),
+)

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, text
+from sqlalchemy import Connection, bindparam, delete, insert, select, text
 from sqlalchemy.sql.elements import TextClause
 
 from porch.domain.metrics import RETURN_GAP_SECONDS, WAIT_BUCKETS
-from porch.storage.schema import UTCDateTime, threads
+from porch.storage.schema import UTCDateTime, analytics_snapshots, threads
 
 
 @dataclass(frozen=True)
@@ -117,13 +117,7 @@ class AnalyticsRepository:
 
     # building blocks ---------------------------------------------------------------------------
     def _with(self, scope: Scope, *more: str) -> str:
-        conditions = []
-        if scope.thread_id is not None:
-            conditions.append("thread_id = :thread_id")
-        if scope.start is not None:
-            conditions.append("created_at >= :start")
-        if scope.end is not None:
-            conditions.append("created_at < :end")
+        conditions = self._conditions(scope)
         where = " AND ".join(conditions) or "1 = 1"
         ctes = [
             """site_pc AS (
@@ -136,11 +130,21 @@ class AnalyticsRepository:
         ]
         return "WITH " + ",\n".join(ctes) + "\n"
 
+    def _conditions(self, scope: Scope) -> list[str]:
+        conditions = []
+        if scope.thread_id is not None:
+            conditions.append("thread_id = :thread_id")
+        if scope.start is not None:
+            conditions.append("created_at >= :start")
+        if scope.end is not None:
+            conditions.append("created_at < :end")
+        return conditions
+
     def _first_replies(self) -> str:
         # Per comment, its earliest published reply from someone else.
         return f"""first_replies AS (
     SELECT c.id AS comment_id, MIN(r.created_at) AS first_reply_at
-    FROM site_pc c JOIN site_pc r ON r.parent_id = c.id
+    FROM p c JOIN comments r ON r.parent_id = c.id AND r.status = 'published'
     WHERE {_OTHER}
     GROUP BY c.id
 )"""
@@ -184,13 +188,13 @@ SELECT COUNT(*) AS comments,
        COALESCE(SUM(p.upvotes + p.downvotes), 0) AS votes,
        COUNT(p.parent_id) AS replies,
        COALESCE(SUM(CASE WHEN p.parent_id IS NULL THEN 1 ELSE 0 END), 0) AS top_level,
-       COUNT(fr.comment_id) AS answered
-FROM p LEFT JOIN first_replies fr ON fr.comment_id = p.id"""
+       (SELECT COUNT(*) FROM first_replies) AS answered
+FROM p"""
         row = self._db.execute(self._query(sql, scope)).one()
         back_and_forth = self._db.execute(self._query(self._with(scope) + """
 SELECT COUNT(*) FROM p r
-JOIN site_pc c ON c.id = r.parent_id
-JOIN site_pc g ON g.id = c.parent_id
+JOIN comments c ON c.id = r.parent_id AND c.status = 'published'
+JOIN comments g ON g.id = c.parent_id AND g.status = 'published'
 WHERE r.person_id = g.person_id AND r.person_id <> c.person_id""", scope)).scalar_one()
         max_depth, mean_depth = self._depth(scope)
         return Totals(
@@ -201,13 +205,18 @@ WHERE r.person_id = g.person_id AND r.person_id <> c.person_id""", scope)).scala
 
     def _depth(self, scope: Scope) -> tuple[int, float | None]:
         # A comment's level counts every ancestor, published or not: it is the tree's shape.
+        # (The levels are joined to ``comments`` by primary key, not to the materialised ``p``:
+        # SQLite joins two materialised CTEs without an index, which is quadratic.)
+        in_scope = " AND ".join(["1 = 1", *self._conditions(scope)])
         sql = self._with(scope, """levels(id, level) AS (
     SELECT c.id, 1 FROM comments c JOIN threads t ON t.id = c.thread_id
     WHERE t.site_id = :site_id AND c.parent_id IS NULL
     UNION ALL
     SELECT c.id, l.level + 1 FROM comments c JOIN levels l ON c.parent_id = l.id
-)""", """deepest AS (
-    SELECT p.thread_id, MAX(l.level) AS depth FROM p JOIN levels l ON l.id = p.id GROUP BY p.thread_id
+)""", f"""deepest AS (
+    SELECT c.thread_id, MAX(l.level) AS depth FROM levels l JOIN comments c ON c.id = l.id
+    WHERE c.status = 'published' AND {in_scope}
+    GROUP BY c.thread_id
 )""").replace("WITH ", "WITH RECURSIVE ", 1)
         sql += "SELECT MAX(depth) AS max_depth, AVG(depth * 1.0) AS mean_depth FROM deepest"
         row = self._db.execute(self._query(sql, scope)).one()
@@ -217,7 +226,7 @@ WHERE r.person_id = g.person_id AND r.person_id <> c.person_id""", scope)).scala
         """The median wait for a first reply from someone else, and the waits counted per WAIT_BUCKET."""
         waits = (
             f"SELECT {self._sql.epoch('fr.first_reply_at')} - {self._sql.epoch('p.created_at')} AS s "
-            "FROM p JOIN first_replies fr ON fr.comment_id = p.id"
+            "FROM first_replies fr JOIN comments p ON p.id = fr.comment_id"
         )
         median = self._median(scope, self._first_replies(), waits=waits)
         cases = " ".join(
@@ -245,10 +254,11 @@ WHERE r.person_id = g.person_id AND r.person_id <> c.person_id""", scope)).scala
 )""",
             """answers AS (
     SELECT c.thread_id, c.person_id, MIN(r.created_at) AS answered_at
-    FROM site_pc r
+    FROM comments c
+    JOIN comments r ON r.parent_id = c.id AND r.status = 'published'
     JOIN thread_authors ta ON ta.thread_id = r.thread_id AND ta.person_id = r.person_id
-    JOIN site_pc c ON c.id = r.parent_id
-    WHERE c.person_id IS NOT NULL
+    WHERE c.status = 'published' AND c.person_id IS NOT NULL
+      AND c.thread_id IN (SELECT thread_id FROM pairs)
     GROUP BY c.thread_id, c.person_id
 )""",
         )
@@ -328,7 +338,7 @@ GROUP BY 1, 2"""
         if not person_ids:
             return {}
         sql = self._with(scope) + f"""
-SELECT c.person_id, COUNT(*) AS n FROM p c JOIN site_pc r ON r.parent_id = c.id
+SELECT c.person_id, COUNT(*) AS n FROM p c JOIN comments r ON r.parent_id = c.id AND r.status = 'published'
 WHERE c.person_id IN :people AND {_OTHER}
 GROUP BY c.person_id"""
         clause = self._query(sql, scope).bindparams(bindparam("people", person_ids, expanding=True))
@@ -338,7 +348,7 @@ GROUP BY c.person_id"""
         """(replier, replied-to, replies) for the scope's replies to someone else, heaviest first."""
         sql = self._with(scope) + """
 SELECT r.person_id AS source, c.person_id AS target, COUNT(*) AS n
-FROM p r JOIN site_pc c ON c.id = r.parent_id
+FROM p r JOIN comments c ON c.id = r.parent_id AND c.status = 'published'
 WHERE r.person_id IS NOT NULL AND c.person_id IS NOT NULL AND r.person_id <> c.person_id
 GROUP BY r.person_id, c.person_id
 ORDER BY n DESC, source, target
@@ -367,7 +377,7 @@ FROM ranked f
 JOIN comments c ON c.id = f.id
 JOIN threads t ON t.id = c.thread_id
 WHERE f.nth = 1
-  AND NOT EXISTS (SELECT 1 FROM site_pc r WHERE r.parent_id = c.id AND {_OTHER})
+  AND NOT EXISTS (SELECT 1 FROM comments r WHERE r.parent_id = c.id AND r.status = 'published' AND {_OTHER})
   AND NOT EXISTS (SELECT 1 FROM thread_authors ta WHERE ta.thread_id = c.thread_id AND ta.person_id = c.person_id)
 ORDER BY c.created_at, c.id
 LIMIT :limit"""
@@ -379,3 +389,35 @@ LIMIT :limit"""
 
     def set_thread_author(self, thread_id: int, person_id: int | None) -> None:
         self._db.execute(threads.update().where(threads.c.id == thread_id).values(author_person_id=person_id))
+
+    # snapshots ---------------------------------------------------------------------------------
+    def fingerprint(self, site_id: int) -> str:
+        """What a computed dashboard depends on, in one cheap query: every change to a comment moves its
+        thread's ``version`` (database triggers, storage/thread_versions.py); authors and owners are added."""
+        row = self._db.execute(text("""
+SELECT (SELECT COUNT(*) FROM threads WHERE site_id = :site_id) AS threads,
+       (SELECT COALESCE(SUM(version), 0) FROM threads WHERE site_id = :site_id) AS versions,
+       (SELECT COALESCE(SUM(author_person_id), 0) FROM threads WHERE site_id = :site_id) AS authors,
+       (SELECT COUNT(*) FROM site_roles WHERE site_id = :site_id AND role = 'owner') AS owners,
+       (SELECT COALESCE(SUM(account_id), 0) FROM site_roles WHERE site_id = :site_id AND role = 'owner') AS owner_ids
+""").bindparams(site_id=site_id)).one()
+        return f"t{row.threads}:v{row.versions}:a{row.authors}:o{row.owners}/{row.owner_ids}"
+
+    def snapshot(self, site_id: int, scope_key: str) -> tuple[str, datetime, dict[str, Any]] | None:
+        row = self._db.execute(
+            select(analytics_snapshots.c.fingerprint, analytics_snapshots.c.computed_at, analytics_snapshots.c.payload)
+            .where(analytics_snapshots.c.site_id == site_id, analytics_snapshots.c.scope_key == scope_key)
+        ).first()
+        return (row.fingerprint, row.computed_at, row.payload) if row else None
+
+    def keep_snapshot(
+        self, site_id: int, scope_key: str, fingerprint: str, computed_at: datetime, payload: dict[str, Any]
+    ) -> None:
+        self._db.execute(
+            delete(analytics_snapshots).where(
+                analytics_snapshots.c.site_id == site_id, analytics_snapshots.c.scope_key == scope_key
+            )
+        )
+        self._db.execute(insert(analytics_snapshots).values(
+            site_id=site_id, scope_key=scope_key, fingerprint=fingerprint, computed_at=computed_at, payload=payload
+        ))

@@ -10,9 +10,11 @@ from fastapi import APIRouter
 
 from porch.web.admin import auth, sites, webhooks
 from porch.web.admin import moderation as moderation_admin
+from porch.web.admin import analytics as analytics_admin
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 router.include_router(auth.router)
 router.include_router(sites.router)
+router.include_router(analytics_admin.router)
 router.include_router(moderation_admin.router)
 router.include_router(webhooks.router)

@@ -18,9 +18,12 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("threads", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("author_person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True))
+        batch_op.add_column(
+            sa.Column("author_person_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True)
+        )
         batch_op.create_foreign_key(
-            batch_op.f("fk_threads_author_person_id_people"), "people", ["author_person_id"], ["id"], ondelete="SET NULL"
+            batch_op.f("fk_threads_author_person_id_people"), "people", ["author_person_id"], ["id"],
+            ondelete="SET NULL",
         )
 
 
