@@ -21,22 +21,12 @@ const ALLOWED_TAGS = new Set(
 const ALLOWED_ATTRIBUTES: Record<string, string[]> = { A: ['href', 'title', 'rel'], OL: ['start'] }
 const SAFE_URL = /^(https?:|mailto:)/i
 
-/**
- * THE ONE PLACE HTML IS INSERTED. Audit every change.
- *
- * `html` is a comment body (or preview) rendered and sanitised by the Porch server
- * (markdown-it with raw HTML off, then the nh3/ammonia allow-list in porch.domain.markup).
- * We still never trust it blindly on someone else's page: it is parsed into an inert
- * <template> (no scripts run, nothing loads), then every element and attribute outside the
- * same allow-list is removed and links must be http(s)/mailto, before it is attached.
- * Everything else in the widget (names, websites, dates, messages) is set with textContent
- * or setAttribute.
- */
 const template = document.createElement('template')
+// Joins many bodies for one parse. The server can never emit it: no attribute survives its allow-list.
+const SEPARATOR = '<hr data-porch-split>'
 
-export function insertSanitisedHtml(target: Element, html: string): void {
-  template.innerHTML = html
-  const elements = template.content.querySelectorAll('*')
+function allowListed(root: DocumentFragment): void {
+  const elements = root.querySelectorAll('*')
   for (let i = 0; i < elements.length; i++) {
     const node = elements[i]
     if (!ALLOWED_TAGS.has(node.tagName)) {
@@ -57,7 +47,42 @@ export function insertSanitisedHtml(target: Element, html: string): void {
       node.setAttribute('target', '_blank')
     }
   }
-  target.replaceChildren(template.content)
+}
+
+/**
+ * THE ONE PLACE HTML IS INSERTED. Audit every change.
+ *
+ * Each html is a comment body (or preview) rendered and sanitised by the Porch server
+ * (markdown-it with raw HTML off, then the nh3/ammonia allow-list in porch.domain.markup).
+ * We still never trust it blindly on someone else's page: it is parsed in an inert <template>
+ * (no scripts run, nothing loads), then every element and attribute outside the same
+ * allow-list is removed and links must be http(s)/mailto, before it is attached.
+ *
+ * A page of comments is parsed in one go (a thousand parser runs cost far more than one):
+ * the bodies are joined by a separator, and the split is trusted only when every separator
+ * ends up at the top level of the parsed fragment — then all of a body's nodes lie between
+ * its two separators, because an element still open at a separator would contain it. Any
+ * other count of separators (a body that leaves an element open, or one that carries a
+ * separator of its own, which a correct server never sends) and each body is parsed alone.
+ * Everything else in the widget (names, websites, dates, messages) is set with textContent
+ * or setAttribute.
+ */
+export function insertSanitisedHtml(items: [target: Element, html: string][]): void {
+  template.innerHTML = items.map((item) => item[1]).join(SEPARATOR)
+  const content = template.content
+  const separators = content.querySelectorAll('hr[data-porch-split]')
+  if (separators.length !== items.length - 1 || Array.from(separators).some((hr) => hr.parentNode !== content)) {
+    for (const item of items) insertSanitisedHtml([item])
+    return
+  }
+  allowListed(content) // strips the separators' attribute too: they are known by reference
+  items.forEach(([target], i) => {
+    const part = document.createDocumentFragment()
+    const end = separators[i] || null
+    while (content.firstChild && content.firstChild !== end) part.append(content.firstChild)
+    if (end) end.remove()
+    target.replaceChildren(part)
+  })
 }
 
 /** An http(s) address or null: a commenter's website never becomes a javascript: link. */

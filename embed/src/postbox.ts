@@ -54,7 +54,7 @@ export function postbox(w: Widget, mode: Mode, target?: Node, source = ''): HTML
     const body = text.value
     if (!body.trim()) { preview.textContent = t.t('nothing'); return }
     api<{ html: string }>(w.cfg, 'POST', 'preview', { site: w.cfg.site, body })
-      .then((result) => { if (request === previewed) insertSanitisedHtml(preview, result.html) })
+      .then((result) => { if (request === previewed) insertSanitisedHtml([[preview, result.html]]) })
       .catch(() => { if (request === previewed) preview.textContent = t.t('error') })
   }
   previewToggle.addEventListener('click', () => {

@@ -16,6 +16,7 @@ export interface Node {
 export interface RenderContext {
   t: I18n
   proto?: HTMLElement
+  bodies?: [Element, string][]
   maxDepth: number
   closed: boolean
   nodes: Map<number, Node>
@@ -55,11 +56,12 @@ function skeleton(ctx: RenderContext): HTMLElement {
 
 /** Fill a cloned actions row: votes (not on one's own), reply, and edit/delete within the window. */
 function fillActions(ctx: RenderContext, c: Comment, row: Element): Element {
-  const [votes, reply] = Array.from(row.children)
-  const [up, score, down] = Array.from(votes.children)
+  const votes = row.firstElementChild!
+  const reply = votes.nextElementSibling!
+  const up = votes.firstElementChild!
+  const down = votes.lastElementChild!
   const published = c.status === 'published'
-  score.textContent = String(c.votes.score)
-  score.setAttribute('title', '+' + c.votes.up + ' / −' + c.votes.down)
+  up.nextElementSibling!.textContent = String(c.votes.score)
   if (!published || ctx.mine(c)) { up.remove(); down.remove() } else {
     const mine = ctx.myVote(c.id)
     if (mine) (mine > 0 ? up : down).setAttribute('aria-pressed', 'true')
@@ -77,7 +79,7 @@ export const actions = (ctx: RenderContext, c: Comment): Element =>
 
 export function body(html: string): HTMLElement {
   const el = h('div', { class: 'x' })
-  insertSanitisedHtml(el, html)
+  insertSanitisedHtml([[el, html]])
   return el
 }
 
@@ -93,7 +95,8 @@ export function renderComment(ctx: RenderContext, c: Comment, depth: number, par
   const web = webAddress(c.author && c.author.website)
   const el = skeleton(ctx).cloneNode(true) as HTMLElement
   const avatar = el.firstElementChild as HTMLElement
-  const [meta, text, row] = Array.from(el.lastElementChild!.firstElementChild!.children)
+  const meta = el.lastElementChild!.firstElementChild!.firstElementChild!
+  const text = meta.nextElementSibling!
   const time = meta.lastElementChild!
   el.id = 'comment-' + c.id
   el.setAttribute('data-id', String(c.id))
@@ -111,8 +114,10 @@ export function renderComment(ctx: RenderContext, c: Comment, depth: number, par
   if (c.status === 'pending') time.before(h('span', { class: 'bg pe' }, t.t('pending')))
   if (depth > ctx.maxDepth && parentName) time.before(h('span', { class: 'ir' }, '↪ ' + t.t('inReplyTo', { name: parentName })))
   if (c.edited_at) meta.append(h('span', { class: 'ed' }, '· ' + t.t('edited')))
-  insertSanitisedHtml(text, c.body_html)
-  fillActions(ctx, c, row)
+  // A page being rendered collects its bodies to parse them at once (Widget.render).
+  if (ctx.bodies) ctx.bodies.push([text, c.body_html])
+  else insertSanitisedHtml([[text, c.body_html]])
+  fillActions(ctx, c, text.nextElementSibling!)
   return el
 }
 

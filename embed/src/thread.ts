@@ -3,7 +3,7 @@ import type { Config } from './config'
 import type { Comment, LiveEvent, Posted, Sort, ThreadPage } from './types'
 import type { Node, RenderContext } from './render'
 import { ApiError, api, query } from './api'
-import { h } from './dom'
+import { h, insertSanitisedHtml } from './dom'
 import { i18n, type I18n } from './i18n'
 import { actions, body, column as columnOf, displayName, renderTree, replyBox } from './render'
 import { postbox } from './postbox'
@@ -19,6 +19,7 @@ export class Widget implements RenderContext {
   cfg: Config
   t: I18n
   nodes = new Map<number, Node>()
+  bodies?: [Element, string][]
   sources = new Map<number, string>() // Markdown we posted in this page view, for editing
   maxDepth = 6
   closed = false
@@ -45,8 +46,7 @@ export class Widget implements RenderContext {
       ...SORTS.map((s) => h('button', { type: 'button', 'data-a': 'sort', 'data-s': s, 'aria-pressed': String(s === this.sort) }, this.t.t(s))))
     this.root = h('section', { class: 'p', lang: cfg.lang, 'aria-label': this.t.t('label') },
       h('div', { class: 'top' }, this.head, this.sortBar),
-      this.account, this.box, this.status, this.list, this.more,
-      h('p', { class: 'pw' }, this.t.t('powered')))
+      this.account, this.box, this.status, this.list, this.more)
     this.root.addEventListener('click', (e) => this.click(e))
     const dated = (e: Event): void => {
       const link = (e.target as Element).closest<HTMLElement>('a.tm')
@@ -129,7 +129,10 @@ export class Widget implements RenderContext {
   render(comments: Comment[]): void {
     const start = performance.now()
     const fragment = document.createDocumentFragment()
+    const bodies: [Element, string][] = (this.bodies = [])
     for (const c of comments) renderTree(this, c, 0, fragment as unknown as Element)
+    this.bodies = undefined
+    if (bodies.length) insertSanitisedHtml(bodies)
     this.list.append(fragment)
     performance.measure('porch:render', { start, end: performance.now(), detail: this.nodes.size })
   }
@@ -331,7 +334,10 @@ export class Widget implements RenderContext {
     if (!node) return
     for (const old of Array.from(this.list.querySelectorAll('.hl'))) old.classList.remove('hl')
     node.el.classList.add('hl')
-    node.el.scrollIntoView({ block: 'center' })
+    // Twice: off-screen conversations are laid out (content-visibility) only once scrolled near.
+    const show = (): void => node.el.scrollIntoView({ block: 'center' })
+    show()
+    requestAnimationFrame(show)
     node.el.focus({ preventScroll: true })
   }
 

@@ -47,5 +47,4 @@ Kommentar von {name}
 Antworten an {name}
 Kommentare
 Neuer Kommentar von {name}
-gerade eben
-Kommentare mit Porch`
+gerade eben`

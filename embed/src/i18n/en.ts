@@ -50,5 +50,4 @@ export default {
   label: 'Comments',
   newComment: 'New comment by {name}',
   now: 'just now',
-  powered: 'Comments by Porch',
 }

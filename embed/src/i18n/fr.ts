@@ -47,5 +47,4 @@ Commentaire de {name}
 Réponses à {name}
 Commentaires
 Nouveau commentaire de {name}
-à l’instant
-Commentaires par Porch`
+à l’instant`
