@@ -259,3 +259,20 @@ def test_an_inbox_page_takes_the_same_number_of_queries_whatever_the_size(
         assert len(page["conversations"]) == 20 and page["next_cursor"]
         assert count_queries.count == small <= 8, count_queries.statements
     assert {c["site"]["name"] for c in page["conversations"]} == {"blog", "cooks"}
+
+
+def test_editing_a_comment_updates_who_it_mentions(
+    client: TestClient, ctx: Context, two_sites: tuple[Site, Site]
+) -> None:
+    blog, _ = two_sites
+    linda = sign_in(client, ctx, "linda@example.org", "Linda")
+    dawud = sign_in(client, ctx, "dawud@example.org", "Dawud")
+    comment = comment_as(client, blog, "hello @Linda", uri=POST, headers=dawud)
+    assert len(inbox(client, linda, filter="mentions")["conversations"]) == 1
+    edited = client.patch(
+        f"/api/v1/comments/{comment['id']}",
+        json={"body": "hello everyone"},
+        headers={"Origin": "https://blog.example", **dawud},
+    )
+    assert edited.status_code == 200, edited.text
+    assert inbox(client, linda, filter="mentions")["conversations"] == []

@@ -24,7 +24,7 @@ from porch.live import CommentEvent
 from porch.services import notifications
 from porch.services.abuse import check_comment_allowed
 from porch.services.context import Context, new_token, token_hash
-from porch.services.inbox_index import note_new_comment
+from porch.services.inbox_index import note_edited_comment, note_new_comment
 from porch.services.requesters import Requester, check_origin, is_moderator
 from porch.storage.unit_of_work import UnitOfWork
 
@@ -220,6 +220,7 @@ def edit_comment(
         text = check_body(body, max_length=site.settings.max_comment_length, errors=errors)
         errors.raise_if_any()
         uow.comments.update_body(comment_id, body_source=text, body_html=render_markdown(text), now=now)
+        note_edited_comment(uow, comment_id, text)  # the inbox's mentions follow the text
         edited = uow.comments.get(comment_id)
         assert edited is not None
         notifications.record_comment_event(uow, "edited", edited, site_id=site.id, now=now)

@@ -38,3 +38,8 @@ def note_new_comment(
             ctx.live.publish(CommentEvent("posted", channel_site, channel_key, comment))
 
     uow.on_commit(announce)
+
+
+def note_edited_comment(uow: UnitOfWork, comment_id: int, body_source: str) -> None:
+    """An edit can add or drop @mentions: the mentions view follows the text as it now stands."""
+    InboxRepository(uow.connection).replace_mentions(comment_id, mentioned_handles(body_source))
