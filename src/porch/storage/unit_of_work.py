@@ -8,6 +8,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from porch.storage.engine import WriteGate, write_gate
 from porch.storage.repositories.accounts import AccountRepository
 from porch.storage.repositories.comments import CommentRepository
 from porch.storage.repositories.people import PersonRepository
@@ -29,12 +30,20 @@ class UnitOfWork:
         self._write = write
         self._after_commit: list[Callable[[], None]] = []
         self._connection: Connection | None = None
+        self._gate: WriteGate | None = None
 
     def __enter__(self) -> Self:
-        connection = self._engine.connect()
-        if self._write:
-            connection = connection.execution_options(porch_write=True)
-        connection.begin()
+        self._gate = write_gate(self._engine) if self._write else None
+        if self._gate is not None:
+            self._gate.acquire()
+        try:
+            connection = self._engine.connect()
+            if self._write:
+                connection = connection.execution_options(porch_write=True)
+            connection.begin()
+        except BaseException:
+            self._release_gate()
+            raise
         self._connection = connection
         self.sites = SiteRepository(connection)
         self.threads = ThreadRepository(connection)
@@ -75,3 +84,9 @@ class UnitOfWork:
         finally:
             connection.close()
             self._connection = None
+            self._release_gate()
+
+    def _release_gate(self) -> None:
+        gate, self._gate = self._gate, None
+        if gate is not None:
+            gate.release()
