@@ -70,8 +70,9 @@ function allowListed(root: DocumentFragment): void {
 export function insertSanitisedHtml(items: [target: Element, html: string][]): void {
   template.innerHTML = items.map((item) => item[1]).join(SEPARATOR)
   const content = template.content
-  const separators = content.querySelectorAll('hr[data-porch-split]')
-  if (separators.length !== items.length - 1 || Array.from(separators).some((hr) => hr.parentNode !== content)) {
+  const many = items.length > 1
+  const separators = many ? Array.from(content.querySelectorAll('hr[data-porch-split]')) : []
+  if (many && (separators.length !== items.length - 1 || separators.some((hr) => hr.parentNode !== content))) {
     for (const item of items) insertSanitisedHtml([item])
     return
   }

@@ -130,3 +130,37 @@ def test_hostile_host_css_does_not_break_the_widget(page: Page, make_post) -> No
     # And the widget leaves the page alone: no styles or nodes added to the host document.
     assert page.evaluate("document.querySelectorAll('style, link').length") == 1
     assert page.evaluate("document.getElementById('porch-thread').children.length") == 0
+
+
+def test_the_widget_does_not_trust_even_the_server_with_html(page: Page, make_post, servers) -> None:  # type: ignore[no-untyped-def]
+    """Defence in depth: a server (or proxy) sending unsafe or malformed HTML still cannot run code,
+    and one comment's markup cannot spill into another's, even through the separators used to
+    parse a page of bodies at once."""
+    post: Post = make_post()
+    bodies = [
+        '<p>one</p><img src=x onerror="window.__xss=1"><script>window.__xss=2</script>',
+        '<p>two <a href="javascript:window.__xss=3">link</a> <a href="https://ok.example/" onclick="x()">ok</a></p>',
+        '<p>three</p><hr data-porch-split><p>still three</p>',
+        "<ul><li>four, left open",
+        '<p>five</p><iframe srcdoc="<script>parent.__xss=4</script>"></iframe><svg onload="window.__xss=5"></svg>',
+    ]
+    comments = [{"id": n + 1, "parent": None, "status": "published", "deleted": False,
+                 "author": {"name": f"Person {n}", "website": "javascript:window.__xss=6", "person": None},
+                 "body_html": body, "created_at": "2026-11-23T12:00:00Z", "edited_at": None,
+                 "votes": {"up": 0, "down": 0, "score": 0}, "replies": []} for n, body in enumerate(bodies)]
+    thread_page = {"site": post.site.key, "thread": None, "sort": "oldest", "total": 5, "top_level_total": 5,
+              "comments": comments, "next_cursor": None, "edit_window_seconds": 900, "max_depth": 6}
+    page.route("**/api/v1/threads?*", lambda route: route.fulfill(json=thread_page))
+    page.goto(post.url)
+    widget = thread(page)
+    expect(widget.locator("article")).to_have_count(5)
+    texts = widget.locator("article .x").all_inner_texts()
+    assert [t.split("\n")[0] for t in texts] == ["one", "two link ok", "three", "four, left open", "five"]
+    assert "still three" in texts[2]
+    audit = page.evaluate("""() => {
+        const root = document.querySelector('#porch-thread').shadowRoot;
+        return {flag: window.__xss === undefined ? null : window.__xss,
+                elements: root.querySelectorAll('img, script, iframe, svg, [onclick], [onerror], [onload]').length,
+                hrefs: Array.from(root.querySelectorAll('.x a, a.n')).map(a => a.getAttribute('href'))};
+    }""")
+    assert audit == {"flag": None, "elements": 0, "hrefs": [None, "https://ok.example/"]}, audit
