@@ -85,6 +85,7 @@ def serve(
         workers=workers,
         proxy_headers=True,
         access_log=False,
+        timeout_graceful_shutdown=5,  # open live streams (SSE) would otherwise hold a shutdown for minutes
     )
 
 
