@@ -101,3 +101,12 @@ def test_wrong_method_is_problem_json(client: TestClient) -> None:
 def test_unknown_site_on_post(client: TestClient) -> None:
     body = _assert_problem(_post(client, site="nope", uri=POST_URI, body="x"), 404)
     assert body["code"] == "unknown_site"
+
+
+def test_malformed_ipv6_website_is_a_field_error_not_a_crash(client: TestClient, ctx: Context) -> None:
+    site = make_site(ctx)
+    for website in ("http://[a]", "http://[::1", "https://host:99999/"):
+        body = _assert_problem(
+            _post(client, site=site.key, uri=POST_URI, body="hi", author={"name": "n", "website": website}), 422
+        )
+        assert body["errors"][0]["field"] == "author.website"

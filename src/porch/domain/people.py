@@ -20,10 +20,10 @@ SCHEME_PATTERN = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 def _is_web_address(url: str) -> bool:
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         return False
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a malformed port
-    except ValueError:
+    except ValueError:  # "http://[a]": an unclosed or invalid IPv6 literal
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
