@@ -69,6 +69,7 @@ def main() -> None:
                               str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True)
         if out.returncode:
             raise SystemExit(out.stdout + out.stderr)
+        print(out.stdout.split("RESULT")[0][-400:])
         line = next(li for li in out.stdout.splitlines() if li.startswith("RESULT"))
         requests, errors, p50, p99, micros = line.split()[1:]
         print(f"posting  {args.connections} connections, {args.workers} workers, SQLite synchronous=FULL")
