@@ -119,7 +119,11 @@ enabled = false
 
 
 def porch_env(db: Path) -> dict[str, str]:
-    return {**os.environ, "PORCH_DATABASE_URL": f"sqlite:///{db}", "PORCH_BASE_URL": f"http://127.0.0.1:{PORTS['porch']}"}
+    return {
+        **os.environ,
+        "PORCH_DATABASE_URL": f"sqlite:///{db}",
+        "PORCH_BASE_URL": f"http://127.0.0.1:{PORTS['porch']}",
+    }
 
 
 def load_porch(export: Path) -> tuple[Path, str]:
@@ -130,7 +134,9 @@ def load_porch(export: Path) -> tuple[Path, str]:
     run([str(PORCH_BIN / "porch"), "migrate"], env=env)
     site = json.loads(run([str(PORCH_BIN / "porch"), "site", "add", "bench", "--origin", ORIGIN, "--json"], env=env))
     # Rate limits guard against floods from one address; the load generator is one address.
-    subprocess.run([str(PORCH_BIN / "porch"), "site", "set", "bench", "rate_limits=false"], env=env, capture_output=True)
+    subprocess.run(
+        [str(PORCH_BIN / "porch"), "site", "set", "bench", "rate_limits=false"], env=env, capture_output=True
+    )
     run([str(PORCH_BIN / "porch"), "import", str(export), "--site", "bench"], env=env)
     return db, site["key"]
 
@@ -345,7 +351,9 @@ def scenarios(site_key: str, links: list[str], workers: int) -> list[Scenario]:
         )
     )
     small = paths[2]
-    porch_body = json.dumps({"site": site_key, "uri": small, "body": "A benchmark comment %s", "author": {"name": "Bench"}})
+    porch_body = json.dumps(
+        {"site": site_key, "uri": small, "body": "A benchmark comment %s", "author": {"name": "Bench"}}
+    )
     isso_body = json.dumps({"text": "A benchmark comment %s", "author": "Bench", "title": "Post"})
     out.append(
         Scenario(
@@ -520,9 +528,10 @@ def render(rows: list[dict[str, Any]], memory: dict[str, list[float]], args: Any
             result: Result | None = row.get(name)
             if result is None:
                 continue
-            per_content = {"porch": scenario.porch_requests_per_content, "isso": scenario.isso_requests_per_content}.get(
-                name, 1
-            )
+            per_content = {
+                "porch": scenario.porch_requests_per_content,
+                "isso": scenario.isso_requests_per_content,
+            }.get(name, 1)
             isso: Result | None = row.get("isso")
             vs_isso = vs_floor = ""
             if name == "porch":

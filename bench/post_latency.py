@@ -49,8 +49,12 @@ def main() -> None:
     key = json.loads(run("site", "add", "bench", "--origin", "https://bench.example", "--json").stdout)["key"]
     subprocess.run([str(PORCH), "site", "set", "bench", "rate_limits=false"], env=env, capture_output=True)
     port = free_port()
-    server = subprocess.Popen([str(PORCH), "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(PORCH), "serve", "--port", str(port), "--workers", str(args.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(1200):
             try:
@@ -63,10 +67,23 @@ def main() -> None:
         script.write_text(
             f'RUN = "r{int(time.time())}"\nPOST_PATH = "/api/v1/comments"\n'
             f'HEADERS = {{["Content-Type"] = "application/json"}}\nBODY = {json.dumps(body)}\n'
-            + (HERE / "wrk" / "post.lua").read_text() + REPORT
+            + (HERE / "wrk" / "post.lua").read_text()
+            + REPORT
         )
-        out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s",
-                              str(script), f"http://127.0.0.1:{port}"], capture_output=True, text=True)
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{args.connections}",
+                f"-d{args.seconds}s",
+                "--latency",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+        )
         if out.returncode:
             raise SystemExit(out.stdout + out.stderr)
         print(out.stdout.split("RESULT")[0][-400:])

@@ -32,7 +32,9 @@ def _store_thread(ctx: Context, site: Site, count: int, uri: str = POST_URI) -> 
     now = ctx.clock()
     ids: list[int] = []
     with ctx.uow(write=True) as uow:
-        thread = uow.threads.get_or_add(site_id=site.id, key=thread_key(uri, site.primary_origin), uri=uri, title="T", now=now)
+        thread = uow.threads.get_or_add(
+            site_id=site.id, key=thread_key(uri, site.primary_origin), uri=uri, title="T", now=now
+        )
         for n in range(count):
             comment = uow.comments.add(
                 thread_id=thread.id, parent_id=ids[-1] if ids and n % 3 else None, person_id=None,

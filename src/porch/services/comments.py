@@ -85,8 +85,11 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
             if not site.settings.allow_anonymous:
                 raise Unauthenticated("this site asks commenters to sign in first", code="sign_in_required")
             author = check_author(
-                new.author_name, new.author_email, new.author_website,
-                require_name=site.settings.require_name, errors=errors,
+                new.author_name,
+                new.author_email,
+                new.author_website,
+                require_name=site.settings.require_name,
+                errors=errors,
             )
         errors.raise_if_any()
 
@@ -105,20 +108,37 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
         decision = decide_initial_status(
             mode,
             is_moderator=moderator,
-            has_published_before=mode == ModerationMode.HOLD_FIRST and uow.comments.has_published_on_site(person.id, site.id),
+            has_published_before=mode == ModerationMode.HOLD_FIRST
+            and uow.comments.has_published_on_site(person.id, site.id),
             has_links="<a " in html,
         )
         decision = check_comment_allowed(
-            uow, ctx.limiter, site=site, thread=thread, person=person, requester=requester, new=new,
-            body=body, html=html, decision=decision, is_moderator=moderator, now=now,
+            uow,
+            ctx.limiter,
+            site=site,
+            thread=thread,
+            person=person,
+            requester=requester,
+            new=new,
+            body=body,
+            html=html,
+            decision=decision,
+            is_moderator=moderator,
+            now=now,
         )
         edit_token = new_token() if requester.account is None else None
         comment = uow.comments.add(
-            thread_id=thread.id, parent_id=new.parent_id, person_id=person.id,
+            thread_id=thread.id,
+            parent_id=new.parent_id,
+            person_id=person.id,
             author_name=person.display_name if author is None else author.name,
             author_website=person.website if author is None else author.website,
-            body_source=body, body_html=html, status=decision.status, now=now,
-            edit_token_hash=token_hash(edit_token) if edit_token else None, remote_addr=requester.remote_addr,
+            body_source=body,
+            body_html=html,
+            status=decision.status,
+            now=now,
+            edit_token_hash=token_hash(edit_token) if edit_token else None,
+            remote_addr=requester.remote_addr,
         )
         if decision.status == CommentStatus.PUBLISHED:
             uow.threads.add_to_count(thread.id, 1, now=now)
@@ -133,8 +153,12 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
 
     window = site.settings.edit_window_seconds
     return PostedComment(
-        comment=comment, thread=thread, site=site, edit_token=edit_token,
-        editable_until=comment.edit_deadline(window) if window else None, held_because=decision.reason,
+        comment=comment,
+        thread=thread,
+        site=site,
+        edit_token=edit_token,
+        editable_until=comment.edit_deadline(window) if window else None,
+        held_because=decision.reason,
     )
 
 
@@ -142,7 +166,8 @@ def _check_parent(uow: UnitOfWork, parent_id: int, thread: Thread) -> None:
     parent = uow.comments.get(parent_id)
     if parent is None or parent.thread_id != thread.id:
         raise InvalidInput(
-            f"parent: comment {parent_id} is not part of this conversation", code="invalid_parent",
+            f"parent: comment {parent_id} is not part of this conversation",
+            code="invalid_parent",
         )
     if parent.status != CommentStatus.PUBLISHED:
         raise InvalidInput(f"parent: comment {parent_id} cannot be replied to ({parent.status})", code="invalid_parent")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -16,20 +15,21 @@ from porch.bootstrap import build_context
 from porch.config import Settings
 from porch.services.context import Context
 from porch.services.sites import all_allowed_origins
+from porch.web import feeds, notifications
+from porch.web.admin import router as admin_router
+from porch.web.admin.auth import SignInRequired
 from porch.web.api import analytics as analytics_api
 from porch.web.api import auth, comments, preview, stream, threads
 from porch.web.api import inbox as inbox_api
 from porch.web.api import moderation as moderation_api
 from porch.web.api import transfers as transfers_api
-from porch.web import feeds, notifications
 from porch.web.errors import install_error_handlers
+from porch.web.inbox.pages import InboxSignIn
+from porch.web.inbox.pages import router as inbox_pages_router
 from porch.web.middleware import BodyLimitMiddleware, SiteCorsMiddleware
-from porch.web.admin import router as admin_router
-from porch.web.admin.auth import SignInRequired
 from porch.web.pages import router as pages_router
-from porch.web.inbox.pages import InboxSignIn, router as inbox_pages_router
-from porch.worker.outbox import WorkerOptions, outbox_lifespan
 from porch.web.static_files import router as static_router
+from porch.worker.outbox import WorkerOptions, outbox_lifespan
 
 STATIC = Path(__file__).parent / "static"
 ORIGINS_CACHE_SECONDS = 5.0

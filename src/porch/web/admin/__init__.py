@@ -8,9 +8,9 @@ and a site only through ``services.sites.access_site_by_account``.
 
 from fastapi import APIRouter
 
+from porch.web.admin import analytics as analytics_admin
 from porch.web.admin import auth, sites, webhooks
 from porch.web.admin import moderation as moderation_admin
-from porch.web.admin import analytics as analytics_admin
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 router.include_router(auth.router)

@@ -26,7 +26,9 @@ class CommentIn(Strict):
     author: AuthorIn | None = None
     title: str | None = Field(None, description="the page's title, used when the thread is new")
     notify: bool = Field(False, description="ask for reply notifications (delivered once notifications exist)")
-    hp: str | None = Field(None, description="honeypot: a hidden form field people leave empty; filled, the comment is refused")
+    hp: str | None = Field(
+        None, description="honeypot: a hidden form field people leave empty; filled, the comment is refused"
+    )
     form_started_at: datetime | None = Field(
         None, description="when the comment form opened (ISO 8601 or epoch ms); sent too soon, the comment waits"
     )
