@@ -25,8 +25,9 @@ Faithful, as the issue asks:
   missing is kept at the top level and reported.
 
 Memory stays flat: comments are written in batches as they stream in; parents are joined
-in SQL at the end (a reply may precede its parent in the file). Only the source's thread
-map and comments waiting for a thread that has not appeared yet are held.
+in SQL at the end (a reply may precede its parent in the file). The source's thread
+records wait in a staging table (a temporary one, gone with the transaction); only a batch,
+and comments waiting for a thread that has not appeared yet, are held in memory.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ from porch.importers.records import (
     ThreadRecord,
 )
 from porch.services.context import Context
-from porch.storage.repositories.imports import ImportRepository
+from porch.storage.repositories.imports import ImportRepository, ThreadStaging
 from porch.storage.unit_of_work import UnitOfWork
 
 BATCH_SIZE = 1000
@@ -140,13 +141,16 @@ class _ImportRun:
         self.summary = summary
         self.progress = progress
         self.batch_size = batch_size
-        self.thread_records: dict[str, ThreadRecord] = {}  # read, not yet needed
-        self.threads: dict[str, int] = {}  # source thread ref -> thread id
-        self.unplaceable: dict[str, str] = {}  # source thread ref -> why its comments are skipped
+        # The source's threads go to a staging table (storage/repositories/imports.py): only a
+        # batch of them, and of comments, is held here, whatever the file's size.
+        self.staging = ThreadStaging(uow.connection)
+        self.staging.create()
+        self.thread_records: dict[str, ThreadRecord] = {}  # read, not yet staged (at most a batch)
         self.waiting: list[CommentRecord] = []  # comments whose thread has not appeared yet
         self.batch: list[CommentRecord] = []
-        self.person_refs: dict[str, int] = {}  # Porch export person ref -> person id
-        self.touched: set[int] = set()
+        self.person_refs: dict[str, int] = {}  # Porch export person ref -> person id (Porch files only)
+        # People with a larger id were created by this import: "matched" counts only those before it.
+        self.first_new_person = self.staging.max_person_id() + 1
         self.read = 0
 
     # records ------------------------------------------------------------------------------
@@ -167,28 +171,42 @@ class _ImportRun:
         # Placed on the page when its first comment arrives: a post nobody commented on
         # makes no conversation.
         # The first record of a thread wins (a Blogger comment repeats its post's page).
-        known = record.ref in self.threads or record.ref in self.unplaceable or record.ref in self.thread_records
-        if not known:
-            self.thread_records[record.ref] = record
+        self.thread_records.setdefault(record.ref, record)
+        if len(self.thread_records) >= self.batch_size:
+            self._stage_threads()
 
-    def _place_all(self, thread_refs: Iterable[str]) -> None:
-        """Create (or find) the threads of a batch in a few statements, whatever their number."""
-        keyed: dict[str, tuple[str, ThreadRecord]] = {}
-        for thread_ref in dict.fromkeys(thread_refs):  # first come, first created: ids follow the file
-            record = self.thread_records.pop(thread_ref, None)
-            if record is None:
-                continue
+    def _stage_threads(self) -> None:
+        records, self.thread_records = self.thread_records, {}
+        self.staging.add(
+            [
+                {
+                    "ref": r.ref, "uri": _text(r.uri), "title": _text(r.title), "created_at": r.created_at,
+                    "closed": r.closed,
+                    "deleted": r.deleted, "thread_id": None, "reason": None,
+                }
+                for r in records.values()
+            ]
+        )
+
+    def _place_all(self, staged: list[Any]) -> tuple[dict[str, int], dict[str, str]]:
+        """Create (or find) the pages of a batch's new source threads in a few statements: their
+        ids by ref, and why the others cannot be placed."""
+        keyed: dict[str, tuple[str, Any]] = {}
+        refused: dict[str, str] = {}
+        for record in staged:
             if record.deleted:
-                self._unplaceable(record.ref, "thread deleted in the source")
+                refused[record.ref] = self._unplaceable(record.ref, "thread deleted in the source")
             elif not record.uri.strip():
-                self._unplaceable(record.ref, "thread has no page URL")
+                refused[record.ref] = self._unplaceable(record.ref, "thread has no page URL")
             else:
                 try:
                     keyed[record.ref] = (thread_key(record.uri, self.site.primary_origin), record)
                 except InvalidInput as exc:
-                    self._unplaceable(record.ref, f"page {record.uri!r}: {exc.detail.removeprefix('uri: ')}")
+                    reason = f"page {record.uri!r}: {exc.detail.removeprefix('uri: ')}"
+                    refused[record.ref] = self._unplaceable(record.ref, reason)
+        self.staging.refuse(refused)
         if not keyed:
-            return
+            return {}, refused
         ids = self.repo.threads_by_key(self.site.id, {key for key, _ in keyed.values()})
         new: dict[str, dict[str, Any]] = {}
         for key, record in keyed.values():
@@ -204,16 +222,13 @@ class _ImportRun:
                 }
         ids.update(self.repo.add_threads(list(new.values())))
         self.summary.threads_created += len(new)
-        for thread_ref, (key, _) in keyed.items():
-            thread_id = ids[key]
-            self.threads[thread_ref] = thread_id
-            if thread_id not in self.touched:
-                self.touched.add(thread_id)
-                self.summary.threads_touched += 1
+        placed = {thread_ref: ids[key] for thread_ref, (key, _) in keyed.items()}
+        self.staging.place(placed)
+        return placed, refused
 
-    def _unplaceable(self, thread_ref: str, reason: str) -> None:
-        self.unplaceable[thread_ref] = f"its thread {thread_ref} was skipped: {reason}"
+    def _unplaceable(self, thread_ref: str, reason: str) -> str:
         self.summary.skip(SkippedRecord(thread_ref, reason))
+        return f"its thread {thread_ref} was skipped: {reason}"
 
     def _is_native(self, ref: str, kind: str = "") -> bool:
         prefix = f"porch:{self.site.key}:{kind}"
@@ -237,7 +252,7 @@ class _ImportRun:
                 created_at=record.created_at or self.now,
             )
             self.summary.people_created += 1
-        else:
+        elif person_id < self.first_new_person:
             self.summary.people_matched.add(person_id)
         for email in emails:
             if email not in by_email:
@@ -245,29 +260,34 @@ class _ImportRun:
         self.person_refs[record.ref] = person_id
 
     def _comment(self, record: CommentRecord) -> None:
-        reason = self.unplaceable.get(record.thread_ref)
-        if reason is not None:
-            self.summary.skip(SkippedRecord(record.ref, reason))
-        elif record.thread_ref in self.threads or record.thread_ref in self.thread_records:
-            self.batch.append(record)
-            if len(self.batch) >= self.batch_size:
-                self._flush()
-        else:
-            self.waiting.append(record)  # its thread may come later in the file
+        self.batch.append(record)
+        if len(self.batch) >= self.batch_size:
+            self._flush()
 
     # batches ------------------------------------------------------------------------------
-    def _flush(self) -> None:
+    def _flush(self, *, final: bool = False) -> None:
         records, self.batch = self.batch, []
         if not records:
             return
-        self._place_all(r.thread_ref for r in records if r.thread_ref not in self.threads)
+        self._stage_threads()
+        staged = self.staging.get(r.thread_ref for r in records)
+        # first come, first created: thread ids follow the file
+        unplaced = {r.thread_ref: staged[r.thread_ref] for r in records if r.thread_ref in staged}
+        placed, refused = self._place_all(
+            [row for row in unplaced.values() if row.thread_id is None and row.reason is None]
+        )
         batch: list[tuple[CommentRecord, int]] = []
         for record in records:
-            thread_id = self.threads.get(record.thread_ref)
-            if thread_id is None:
-                self.summary.skip(SkippedRecord(record.ref, self.unplaceable[record.thread_ref]))
+            row = staged.get(record.thread_ref)
+            if row is None:
+                if final:
+                    self.summary.skip(SkippedRecord(record.ref, f"thread {record.thread_ref} is not in the file"))
+                else:
+                    self.waiting.append(record)  # its thread may come later in the file
+            elif row.thread_id is not None or record.thread_ref in placed:
+                batch.append((record, row.thread_id or placed[record.thread_ref]))
             else:
-                batch.append((record, thread_id))
+                self.summary.skip(SkippedRecord(record.ref, row.reason or refused[record.thread_ref]))
         existing = self.repo.existing_comment_refs((thread_id, record.ref) for record, thread_id in batch)
         # Porch's own export of this very site names comments born here by their id.
         native = {r.ref: int(r.ref.rsplit(":", 1)[1]) for r, _ in batch if self._is_native(r.ref)}
@@ -294,10 +314,9 @@ class _ImportRun:
         inserted = self.repo.add_comments(rows, returning=with_votes)
         if with_votes:
             self._add_votes(fresh, inserted)
-        for record, thread_id in fresh:
+        for record, _ in fresh:
             self.summary.comments[record.status.value] += 1
             self.summary.kinds[record.kind.value] += 1
-            self.touched.add(thread_id)
         if self.progress:
             self.progress(ImportProgress(self.read, self.summary.comments_imported))
 
@@ -331,7 +350,7 @@ class _ImportRun:
                     by_email[email] = person_id
                 if ref:
                     by_ref[ref] = person_id
-            elif person_id is not None:
+            elif person_id is not None and person_id < self.first_new_person:
                 self.summary.people_matched.add(person_id)
             result.append(person_id)
         return result
@@ -382,18 +401,20 @@ class _ImportRun:
 
     # the end of the file ------------------------------------------------------------------
     def finish(self) -> None:
-        waiting, self.waiting = self.waiting, []
-        for record in waiting:
-            if record.thread_ref in self.threads or record.thread_ref in self.thread_records:
-                self.batch.append(record)
-            else:
-                reason = self.unplaceable.get(record.thread_ref, f"thread {record.thread_ref} is not in the file")
-                self.summary.skip(SkippedRecord(record.ref, reason))
         self._flush()
-        self.repo.resolve_parents(self.touched)
-        for ref, parent_ref in self.repo.unresolved_parents(self.touched):
+        waiting, self.waiting = self.waiting, []
+        for start in range(0, len(waiting), self.batch_size):
+            self.batch = waiting[start : start + self.batch_size]
+            self._flush(final=True)
+        self.staging.resolve_parents()
+        orphans, orphan_count = self.staging.unresolved_parents(MAX_REPORTED)
+        for ref, parent_ref in orphans:
             self.summary.notices.append(f"{ref}: its parent {parent_ref} is not in the thread; shown at the top level")
-        self.repo.refresh_thread_counts(self.touched)
+        if orphan_count > len(orphans):
+            self.summary.notices.append(f"and {orphan_count - len(orphans):,} more replies whose parent is missing")
+        self.staging.refresh_thread_counts()
+        self.summary.threads_touched = self.staging.placed_count()
+        self.staging.drop()
         if self.progress:
             self.progress(ImportProgress(self.read, self.summary.comments_imported))
 

@@ -6,11 +6,29 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    distinct,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import aliased
 
 from porch.domain.comments import CommentStatus
-from porch.storage.schema import comments, people, person_emails, threads, votes
+from porch.storage.schema import Id, UTCDateTime, comments, people, person_emails, threads, votes
 
 # SQLite allows 32766 bound parameters per statement; PostgreSQL 65535. Lookups go in chunks.
 LOOKUP_CHUNK = 500
@@ -72,61 +90,6 @@ class ImportRepository:
     def add_votes(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             self._db.execute(insert(votes), rows)
-
-    def resolve_parents(self, thread_ids: Iterable[int]) -> None:
-        """Point each imported reply at its parent, found by the parent's ref in the same thread.
-
-        Done in SQL once the whole file is in, so a reply may come before its parent in the
-        file, or in a later import than it, and memory does not grow with the file.
-        """
-        parent = aliased(comments)
-        for chunk in _chunks(sorted(set(thread_ids))):
-            self._db.execute(
-                update(comments)
-                .where(
-                    comments.c.thread_id.in_(list(chunk)),
-                    comments.c.import_parent_ref.is_not(None),
-                    comments.c.parent_id.is_(None),
-                )
-                .values(
-                    parent_id=select(parent.c.id)
-                    .where(
-                        parent.c.thread_id == comments.c.thread_id,
-                        parent.c.import_ref == comments.c.import_parent_ref,
-                        parent.c.id != comments.c.id,
-                    )
-                    .scalar_subquery()
-                )
-            )
-
-    def unresolved_parents(self, thread_ids: Iterable[int]) -> list[tuple[str, str]]:
-        """(ref, parent ref) of imported replies whose parent is not in their thread."""
-        found: list[tuple[str, str]] = []
-        for chunk in _chunks(sorted(set(thread_ids))):
-            rows = self._db.execute(
-                select(comments.c.import_ref, comments.c.import_parent_ref)
-                .where(
-                    comments.c.thread_id.in_(list(chunk)),
-                    comments.c.import_parent_ref.is_not(None),
-                    comments.c.parent_id.is_(None),
-                )
-                .order_by(comments.c.id)
-            )
-            found.extend((ref, parent_ref) for ref, parent_ref in rows)
-        return found
-
-    def refresh_thread_counts(self, thread_ids: Iterable[int]) -> None:
-        """Recount published comments (and the latest one) of each thread from its rows."""
-        published = and_(comments.c.thread_id == threads.c.id, comments.c.status == CommentStatus.PUBLISHED.value)
-        for chunk in _chunks(sorted(set(thread_ids))):
-            self._db.execute(
-                update(threads)
-                .where(threads.c.id.in_(list(chunk)))
-                .values(
-                    comment_count=select(func.count()).where(published).scalar_subquery(),
-                    last_comment_at=select(func.max(comments.c.created_at)).where(published).scalar_subquery(),
-                )
-            )
 
     def threads_by_key(self, site_id: int, keys: Iterable[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -199,3 +162,132 @@ class ImportRepository:
         self._db.execute(
             update(people).where(people.c.id == person_id, people.c.import_ref.is_(None)).values(import_ref=import_ref)
         )
+
+
+# The source's threads, staged while an import runs: a Disqus export lists every thread before
+# the first post, and a million-comment file has a couple of hundred thousand of them. Kept in a
+# temporary table (per connection, gone with the transaction) rather than in Python, the
+# import's memory does not grow with the file. Not part of ``schema.metadata``: never migrated.
+staging_metadata = MetaData()
+staged_threads = Table(
+    "porch_import_threads",
+    staging_metadata,
+    Column("ref", String(300), primary_key=True),
+    Column("uri", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("created_at", UTCDateTime),
+    Column("closed", Boolean, nullable=False),
+    Column("deleted", Boolean, nullable=False),
+    Column("thread_id", Id),  # set when placed on a page
+    Column("reason", Text),  # set when it cannot be: why its comments are skipped
+    prefixes=["TEMPORARY"],
+)
+_placed = select(staged_threads.c.thread_id).where(staged_threads.c.thread_id.is_not(None))
+
+
+class ThreadStaging:
+    """The staged source threads of one import, in the import's own transaction."""
+
+    def __init__(self, connection: Connection):
+        self._db = connection
+        self._postgres = connection.dialect.name == "postgresql"
+
+    def create(self) -> None:
+        schema = "pg_temp" if self._postgres else "temp"
+        self._db.execute(text(f"DROP TABLE IF EXISTS {schema}.porch_import_threads"))
+        staged_threads.create(self._db, checkfirst=False)
+
+    def drop(self) -> None:
+        staged_threads.drop(self._db, checkfirst=False)
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        """Stage thread records; a ref staged already keeps its first record."""
+        if not rows:
+            return
+        if self._postgres:
+            self._db.execute(pg_insert(staged_threads).on_conflict_do_nothing(), rows)
+        else:
+            self._db.execute(insert(staged_threads).prefix_with("OR IGNORE"), rows)
+
+    def get(self, refs: Iterable[str]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for chunk in _chunks(sorted(set(refs))):
+            for row in self._db.execute(select(staged_threads).where(staged_threads.c.ref.in_(list(chunk)))):
+                found[row.ref] = row
+        return found
+
+    def place(self, thread_ids: dict[str, int]) -> None:
+        if thread_ids:
+            self._db.execute(
+                update(staged_threads)
+                .where(staged_threads.c.ref == bindparam("source_ref"))
+                .values(thread_id=bindparam("placed_id")),
+                [{"source_ref": ref, "placed_id": thread_id} for ref, thread_id in thread_ids.items()],
+            )
+
+    def refuse(self, reasons: dict[str, str]) -> None:
+        if reasons:
+            self._db.execute(
+                update(staged_threads)
+                .where(staged_threads.c.ref == bindparam("source_ref"))
+                .values(reason=bindparam("why")),
+                [{"source_ref": ref, "why": reason} for ref, reason in reasons.items()],
+            )
+
+    def placed_count(self) -> int:
+        """How many threads of the site the staged ones landed on (two may share a page)."""
+        return int(self._db.execute(select(func.count(distinct(staged_threads.c.thread_id)))).scalar_one())
+
+    def resolve_parents(self) -> None:
+        """Point each imported reply at its parent, found by the parent's ref in the same thread.
+
+        Done in SQL once the whole file is in, so a reply may come before its parent in the
+        file, or in a later import than it, and memory does not grow with the file.
+        """
+        parent = aliased(comments)
+        self._db.execute(
+            update(comments)
+            .where(
+                comments.c.thread_id.in_(_placed),
+                comments.c.import_parent_ref.is_not(None),
+                comments.c.parent_id.is_(None),
+            )
+            .values(
+                parent_id=select(parent.c.id)
+                .where(
+                    parent.c.thread_id == comments.c.thread_id,
+                    parent.c.import_ref == comments.c.import_parent_ref,
+                    parent.c.id != comments.c.id,
+                )
+                .scalar_subquery()
+            )
+        )
+
+    def unresolved_parents(self, limit: int) -> tuple[list[tuple[str, str]], int]:
+        """Up to ``limit`` (ref, parent ref) of imported replies whose parent is not in their thread; and how many."""
+        orphan = and_(
+            comments.c.thread_id.in_(_placed), comments.c.import_parent_ref.is_not(None), comments.c.parent_id.is_(None)
+        )
+        total = int(self._db.execute(select(func.count()).select_from(comments).where(orphan)).scalar_one())
+        rows = self._db.execute(
+            select(comments.c.import_ref, comments.c.import_parent_ref)
+            .where(orphan)
+            .order_by(comments.c.id)
+            .limit(limit)
+        )
+        return [(ref, parent_ref) for ref, parent_ref in rows], total
+
+    def refresh_thread_counts(self) -> None:
+        """Recount published comments (and the latest one) of each placed thread from its rows."""
+        published = and_(comments.c.thread_id == threads.c.id, comments.c.status == CommentStatus.PUBLISHED.value)
+        self._db.execute(
+            update(threads)
+            .where(threads.c.id.in_(_placed))
+            .values(
+                comment_count=select(func.count()).where(published).scalar_subquery(),
+                last_comment_at=select(func.max(comments.c.created_at)).where(published).scalar_subquery(),
+            )
+        )
+
+    def max_person_id(self) -> int:
+        return int(self._db.execute(select(func.coalesce(func.max(people.c.id), 0))).scalar_one())
