@@ -149,3 +149,11 @@ def test_an_owner_streams_the_export_in_each_format(client: TestClient, ctx: Con
     assert disqus.status_code == 200 and disqus.text.count("<wp:comment>") == 4  # the deleted one is left out
     bad = client.get(url, params={"format": "csv"}, headers=owner)
     assert bad.status_code == 422 and bad.json()["code"] == "invalid_format"
+
+
+def test_the_openapi_document_describes_both_endpoints(client: TestClient) -> None:
+    paths = client.get("/api/openapi.json").json()["paths"]
+    imports = paths["/api/v1/sites/{site_key}/imports"]["post"]
+    assert {"200", "201", "403", "413"} <= set(imports["responses"])
+    assert "application/octet-stream" in imports["requestBody"]["content"]
+    assert "get" in paths["/api/v1/sites/{site_key}/export"]

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from typer.testing import CliRunner
 
 from porch.cli import app
@@ -18,7 +18,7 @@ from porch.services.imports import import_site
 from porch.services.remaps import Remap, parse_remap_csv, remap_threads
 from porch.services.requesters import Requester
 from porch.services.threads import read_thread
-from porch.storage.schema import comments, threads
+from porch.storage.schema import comments, inbox_follows, inbox_reads, mail_subscriptions, people, threads
 from tests.conftest import Clock
 from tests.factories import make_site
 
@@ -183,3 +183,40 @@ def test_porch_remap_on_the_command_line(tmp_path: Path) -> None:
     done = porch("remap", "--site", "blog", "--csv", str(csv_file))
     assert done.exit_code == 0 and "example.org/final" in done.output
     assert porch("remap", "--site", "blog").exit_code == 1
+
+
+def test_merging_carries_follows_read_marks_and_subscriptions_to_the_new_thread(
+    ctx: Context, clock: Clock, engine: Engine
+) -> None:
+    make_site(ctx, origins=[ORIGIN])
+    old_comment = say(ctx, clock, "/old", "Said on the old page")
+    say(ctx, clock, "/new", "Said after the move", who="Carma")
+    rows = thread_rows(engine)
+    old_id, new_id = rows["example.org/old"].id, rows["example.org/new"].id
+    with engine.begin() as connection:
+        site_id = rows["example.org/old"].site_id
+        person_ids = [connection.execute(insert(people).values(display_name=n, created_at=clock.now)
+                                         .returning(people.c.id)).scalar_one() for n in ("Linda", "Dawud")]
+        linda, dawud = person_ids
+        connection.execute(insert(inbox_follows), [
+            {"person_id": linda, "target_kind": "thread", "target_id": old_id, "state": "follow",
+             "created_at": clock.now},
+            {"person_id": dawud, "target_kind": "thread", "target_id": old_id, "state": "follow",
+             "created_at": clock.now},
+            {"person_id": dawud, "target_kind": "thread", "target_id": new_id, "state": "mute",
+             "created_at": clock.now},
+        ])
+        connection.execute(insert(inbox_reads).values(person_id=linda, thread_id=old_id,
+                                                      last_read_comment_id=old_comment, read_at=clock.now))
+        connection.execute(insert(mail_subscriptions).values(
+            email="linda@example.org", topic=f"thread:{old_id}", site_id=site_id, frequency="instant", active=True,
+            created_at=clock.now))
+    remap_threads(ctx, "blog", [Remap("/old", "/new")])
+    with engine.connect() as connection:
+        follows = set(connection.execute(select(inbox_follows.c.person_id, inbox_follows.c.target_id,
+                                                inbox_follows.c.state)))
+        reads = set(connection.execute(select(inbox_reads.c.person_id, inbox_reads.c.thread_id)))
+        topics = set(connection.execute(select(mail_subscriptions.c.topic)).scalars())
+    assert follows == {(linda, new_id, "follow"), (dawud, new_id, "mute")}  # Dawud's mute on the new page stays
+    assert reads == {(linda, new_id)}
+    assert topics == {f"thread:{new_id}"}

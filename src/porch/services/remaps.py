@@ -119,6 +119,7 @@ def remap_threads(ctx: Context, site_name_or_key: str, pairs: Iterable[Remap]) -
                 continue
             summary.duplicates_dropped += repo.drop_duplicates(source.id, target.id)
             summary.comments_moved += repo.move_comments(source.id, target.id)
+            repo.move_followers(source.id, target.id)
             repo.keep_earliest_start(target.id, source.id)
             repo.delete_thread(source.id)
             repo.refresh_count(target.id)

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, delete, func, select, update
+from sqlalchemy import Connection, and_, delete, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from porch.domain.comments import CommentStatus
-from porch.storage.schema import comment_pins, comment_screenings, comments, threads
+from porch.storage.schema import (
+    comment_pins,
+    comment_screenings,
+    comments,
+    inbox_follows,
+    inbox_reads,
+    mail_subscriptions,
+    threads,
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,49 @@ class RemapRepository:
             update(comment_screenings).where(comment_screenings.c.thread_id == source_id).values(thread_id=target_id)
         )
         return int(moved or 0)
+
+    def move_followers(self, source_id: int, target_id: int) -> None:
+        """Follows, mutes, read marks and mail subscriptions of ``source_id`` go to ``target_id``;
+        where a person (an address) has one on both already, the target's stays."""
+        other = inbox_follows.alias("other")
+        self._db.execute(
+            update(inbox_follows)
+            .where(
+                inbox_follows.c.target_kind == "thread",
+                inbox_follows.c.target_id == source_id,
+                ~exists().where(
+                    other.c.person_id == inbox_follows.c.person_id,
+                    other.c.target_kind == "thread",
+                    other.c.target_id == target_id,
+                ),
+            )
+            .values(target_id=target_id)
+        )
+        self._db.execute(
+            delete(inbox_follows).where(inbox_follows.c.target_kind == "thread", inbox_follows.c.target_id == source_id)
+        )
+        read = inbox_reads.alias("other_read")
+        self._db.execute(
+            update(inbox_reads)
+            .where(
+                inbox_reads.c.thread_id == source_id,
+                ~exists().where(read.c.person_id == inbox_reads.c.person_id, read.c.thread_id == target_id),
+            )
+            .values(thread_id=target_id)
+        )
+        subscription = mail_subscriptions.alias("other_subscription")
+        old_topic, new_topic = f"thread:{source_id}", f"thread:{target_id}"
+        self._db.execute(
+            update(mail_subscriptions)
+            .where(
+                mail_subscriptions.c.topic == old_topic,
+                ~exists().where(
+                    subscription.c.email == mail_subscriptions.c.email, subscription.c.topic == new_topic
+                ),
+            )
+            .values(topic=new_topic)
+        )
+        self._db.execute(delete(mail_subscriptions).where(mail_subscriptions.c.topic == old_topic))
 
     def delete_thread(self, thread_id: int) -> None:
         """Delete the (emptied) thread; what else pointed at it goes with it (ON DELETE CASCADE)."""

@@ -84,7 +84,8 @@ def summary_json(summary: ImportSummary) -> dict[str, Any]:
 @router.post(
     "/sites/{site_key}/imports",
     response_model=ImportSummaryOut,
-    responses=PROBLEMS,
+    status_code=201,
+    responses={200: {"model": ImportSummaryOut, "description": "dry run: what the import would do"}, **PROBLEMS},
     openapi_extra={
         "requestBody": {
             "required": True,
