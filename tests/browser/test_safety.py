@@ -15,7 +15,7 @@ from porch.services.context import Context
 from porch.services.requesters import Requester
 from tests.browser.conftest import Post, thread
 
-PAYLOADS = Path("/work/shared/fixtures/xss-payloads")
+PAYLOADS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "xss-payloads"  # shared/ beside the repo
 # Payloads of our own that would set a flag instead of opening a dialog.
 FLAG_PAYLOADS = [
     '<img src=x onerror="window.__xss=1">',
