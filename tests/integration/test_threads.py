@@ -154,8 +154,33 @@ def test_reading_a_thread_takes_the_same_few_queries_whatever_its_size(
     small = count_queries.count
     count_queries.statements.clear()
     read_thread(client, site, "/big")
-    # bounded whatever the size (a worker's first read of a site takes one query more: see prepared_threads.py)
-    assert count_queries.count <= 3 and small <= 3
+    # bounded whatever the size: site and thread, comments, badge holders (and the site once more on a
+    # worker's first read of it: see prepared_threads.py)
+    assert count_queries.count <= 4 and small <= 4
     count_queries.statements.clear()
     client.post("/api/v1/counts", json={"site": site.key, "uris": [f"/p{n}" for n in range(50)] + ["/big"]})
     assert count_queries.count <= 2
+
+
+def test_authors_and_moderators_wear_badges(client: TestClient, ctx: Context) -> None:
+    from porch.demo.content import demo_posts, load_demo
+    from porch.services.accounts import add_user, grant_site_role
+
+    site = load_demo(ctx, BLOG_ORIGIN)
+    first = demo_posts()[0]
+    page = read_thread(client, site, first.url)
+    everyone = [c for top in page["comments"] for c in [top, *top["replies"]]]
+    assert {c["author"]["name"] for c in everyone if c["author"]["badges"] == ["author"]} == {"Carma"}
+    assert all(c["author"]["badges"] == [] for c in everyone if c["author"]["name"] != "Carma")
+
+    add_user(ctx, "mod@example.org", "moderator password", is_admin=False, name="Mo")
+    grant_site_role(ctx, site.id, "mod@example.org", "moderator")
+    token = client.post("/api/v1/auth/login", json={"email": "mod@example.org", "password": "moderator password"})
+    client.cookies.clear()
+    headers = {"Authorization": f"Bearer {token.json()['token']}", "Origin": BLOG_ORIGIN}
+    posted = client.post(
+        "/api/v1/comments", json={"site": site.key, "uri": first.url, "body": "Welcome, all"}, headers=headers
+    )
+    assert posted.status_code == 201, posted.text
+    page = read_thread(client, site, first.url, sort="newest")
+    assert page["comments"][0]["author"]["badges"] == ["moderator"]

@@ -141,9 +141,12 @@ def read_prepared_thread(
         if prepared is not None:
             return prepared
         comments = uow.comments.list_for_thread(thread.id) if thread else []
+        # Badges are read when a page is built: a role granted or withdrawn shows from the
+        # thread's next change (or the worker's next start), not at once.
+        badges = uow.threads.badge_holders(site.id, thread.id if thread else None)
     page = page_conversation(comments, order=order, after=after, limit=limit)
     next_cursor = encode_cursor(order, page.next_key) if page.next_key is not None else None
-    view = ThreadView(site=site, thread=thread, order=order, page=page, next_cursor=next_cursor)
+    view = ThreadView(site=site, thread=thread, order=order, page=page, next_cursor=next_cursor, badges=badges)
     prepared = PreparedPage(etag=etag, body=encode(view))
     pages.put(key, prepared)
     return prepared

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from porch.domain.conversation import ConversationPage, SortKey, SortOrder, page_conversation
 from porch.domain.sites import Site
@@ -26,6 +26,7 @@ class ThreadView:
     order: SortOrder
     page: ConversationPage
     next_cursor: str | None
+    badges: dict[int, tuple[str, ...]] = field(default_factory=dict)  # person id → "author", "moderator"
 
 
 def encode_cursor(order: SortOrder, key: SortKey) -> str:
@@ -64,9 +65,10 @@ def read_thread(
         site = get_site(uow, site_key)
         thread = uow.threads.get_by_key(site.id, thread_key(uri, site.primary_origin))
         comments = uow.comments.list_for_thread(thread.id) if thread else []
+        badges = uow.threads.badge_holders(site.id, thread.id if thread else None)
     page = page_conversation(comments, order=order, after=after, limit=limit)
     next_cursor = encode_cursor(order, page.next_key) if page.next_key is not None else None
-    return ThreadView(site=site, thread=thread, order=order, page=page, next_cursor=next_cursor)
+    return ThreadView(site=site, thread=thread, order=order, page=page, next_cursor=next_cursor, badges=badges)
 
 
 def count_comments(ctx: Context, site_key: str, uris: list[str]) -> dict[str, int]:

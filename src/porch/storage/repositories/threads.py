@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from porch.domain.sites import Site
@@ -66,6 +66,27 @@ class ThreadRepository:
             created_at=row.thread_created_at, comment_count=row.thread_comment_count, closed=row.thread_closed,
         )  # fmt: skip
         return site, thread, row.thread_version
+
+    def badge_holders(self, site_id: int, thread_id: int | None) -> dict[int, tuple[str, ...]]:
+        """Person id → badges shown on their comments: ``author`` (the thread's named author) and
+        ``moderator`` (the site's owners and moderators). One query."""
+        from porch.storage.schema import accounts, site_roles
+
+        moderators = (
+            select(accounts.c.person_id.label("person_id"), literal("moderator").label("badge"))
+            .join(site_roles, site_roles.c.account_id == accounts.c.id)
+            .where(site_roles.c.site_id == site_id)
+        )
+        query = moderators
+        if thread_id is not None:
+            authors = select(threads.c.author_person_id.label("person_id"), literal("author").label("badge")).where(
+                threads.c.id == thread_id, threads.c.author_person_id.is_not(None)
+            )
+            query = moderators.union_all(authors)  # type: ignore[assignment]
+        holders: dict[int, tuple[str, ...]] = {}
+        for row in self._db.execute(query):
+            holders[row.person_id] = tuple(sorted({*holders.get(row.person_id, ()), row.badge}))
+        return holders
 
     def get(self, thread_id: int) -> Thread | None:
         row = self._db.execute(select(threads).where(threads.c.id == thread_id)).first()

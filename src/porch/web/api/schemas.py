@@ -51,6 +51,9 @@ class AuthorOut(BaseModel):
     name: str
     website: str | None
     person: int | None
+    badges: list[Literal["author", "moderator"]] = Field(
+        [], description="'author': the post's author; 'moderator': an owner or moderator of the site"
+    )
 
 
 class VotesOut(BaseModel):

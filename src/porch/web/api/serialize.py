@@ -17,7 +17,11 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def comment_json(
-    comment: Comment, *, tombstone: bool = False, replies: list[dict[str, Any]] | None = None
+    comment: Comment,
+    *,
+    tombstone: bool = False,
+    replies: list[dict[str, Any]] | None = None,
+    badges: dict[int, tuple[str, ...]] | None = None,
 ) -> dict[str, Any]:
     if tombstone:
         return {
@@ -37,7 +41,12 @@ def comment_json(
         "parent": comment.parent_id,
         "status": comment.status.value,
         "deleted": False,
-        "author": {"name": comment.author_name, "website": comment.author_website, "person": comment.person_id},
+        "author": {
+            "name": comment.author_name,
+            "website": comment.author_website,
+            "person": comment.person_id,
+            "badges": list((badges or {}).get(comment.person_id, ())) if comment.person_id is not None else [],
+        },
         "body_html": comment.body_html,
         "created_at": iso(comment.created_at),
         "edited_at": iso(comment.edited_at),
@@ -46,7 +55,7 @@ def comment_json(
     }
 
 
-def node_json(node: CommentNode) -> dict[str, Any]:
+def node_json(node: CommentNode, badges: dict[int, tuple[str, ...]] | None = None) -> dict[str, Any]:
     # Explicit stack: nesting is unlimited, recursion is not.
     result: dict[int, dict[str, Any]] = {}
     stack: list[tuple[CommentNode, bool]] = [(node, False)]
@@ -57,7 +66,9 @@ def node_json(node: CommentNode) -> dict[str, Any]:
             stack.extend((reply, False) for reply in current.replies)
             continue
         replies = [result.pop(reply.comment.id) for reply in current.replies]
-        result[current.comment.id] = comment_json(current.comment, tombstone=current.tombstone, replies=replies)
+        result[current.comment.id] = comment_json(
+            current.comment, tombstone=current.tombstone, replies=replies, badges=badges
+        )
     return result[node.comment.id]
 
 
@@ -71,7 +82,7 @@ def thread_page_json(view: ThreadView) -> dict[str, Any]:
         "sort": view.order.value,
         "total": view.page.total,
         "top_level_total": view.page.top_level_total,
-        "comments": [node_json(node) for node in view.page.comments],
+        "comments": [node_json(node, view.badges) for node in view.page.comments],
         "next_cursor": view.next_cursor,
         "edit_window_seconds": view.site.settings.edit_window_seconds,
         "max_depth": view.site.settings.max_depth,
