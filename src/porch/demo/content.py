@@ -12,7 +12,7 @@ from typing import Any
 from porch.domain.sites import Site
 from porch.services.analytics import assign_thread_author
 from porch.services.comments import NewComment, post_comment
-from porch.services.context import Context, token_hash
+from porch.services.context import Context
 from porch.services.requesters import Requester
 from porch.services.sites import add_site
 
@@ -86,7 +86,3 @@ def load_demo(ctx: Context, origin: str) -> Site:
         # The post's author is a person too (Carma also comments as herself): the analytics need to know.
         assign_thread_author(ctx, site.key, post.url, name=post.author, browser_token=f"demo:{post.author}")
     return site
-
-
-def demo_person_key(author: str) -> str:
-    return token_hash(f"demo:{author}")

@@ -68,6 +68,11 @@ def render_markdown(source: str) -> str:
     return sanitise_html(_renderer.render(source)).strip()
 
 
+def html_contains_link(html: str) -> bool:
+    """Whether rendered, sanitised comment HTML holds a link (hold-links moderation)."""
+    return "<a " in html
+
+
 def contains_link(source: str) -> bool:
-    """Whether the rendered comment would contain a link (used by hold-links moderation)."""
-    return "<a " in render_markdown(source)
+    """Whether the comment's Markdown would render a link."""
+    return html_contains_link(render_markdown(source))

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 
 from porch.domain.comments import Actor, Comment, CommentStatus, check_body, check_may_change
-from porch.domain.markup import render_markdown
+from porch.domain.markup import html_contains_link, render_markdown
 from porch.domain.moderation import decide_initial_status
 from porch.domain.people import AuthorInput, Person, check_author
 from porch.domain.sites import ModerationMode, Site
@@ -110,7 +110,7 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
             is_moderator=moderator,
             has_published_before=mode == ModerationMode.HOLD_FIRST
             and uow.comments.has_published_on_site(person.id, site.id),
-            has_links="<a " in html,
+            has_links=html_contains_link(html),
         )
         decision = check_comment_allowed(
             uow,

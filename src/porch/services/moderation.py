@@ -15,7 +15,7 @@ from porch.domain import abuse
 from porch.domain.accounts import Account
 from porch.domain.bans import WordAction, matching_words
 from porch.domain.comments import Comment, CommentStatus, check_body
-from porch.domain.markup import render_markdown
+from porch.domain.markup import html_contains_link, render_markdown
 from porch.domain.moderating import (
     Action,
     HoldReason,
@@ -346,7 +346,7 @@ def moderation_queue(ctx: Context, site_key: str, account: Account, *, limit: in
             reports=len(reports.get(comment.id, [])),
             report_reasons=tuple(reports.get(comment.id, [])),
             first_comment=site.settings.moderation == ModerationMode.HOLD_FIRST and comment.person_id not in published,
-            has_links="<a " in comment.body_html and site.settings.moderation == ModerationMode.HOLD_LINKS,
+            has_links=html_contains_link(comment.body_html) and site.settings.moderation == ModerationMode.HOLD_LINKS,
             spam_score=score.score,
             spam_signals=score.signals,
             held_words=tuple(matching_words(rules, comment.body_source, WordAction.HOLD)),

@@ -31,12 +31,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from porch.domain.conversation import SortOrder, page_conversation
+from porch.domain.conversation import SortOrder
 from porch.domain.threads import thread_key
-from porch.errors import InvalidInput
 from porch.services.comments import get_site
 from porch.services.context import Context
-from porch.services.threads import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, ThreadView, decode_cursor, encode_cursor
+from porch.services.threads import DEFAULT_PAGE_SIZE, ThreadView, build_view, check_paging
 
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024  # per worker; a 5,000-comment thread's first page is ~0.4 MB
 
@@ -112,9 +111,7 @@ def read_prepared_thread(
 
     One query when the page is prepared already (three on a worker's first read of a site), two when not.
     """
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidInput(f"limit: between 1 and {MAX_PAGE_SIZE}", code="invalid_limit")
-    after = decode_cursor(cursor, order) if cursor else None
+    after = check_paging(order, cursor, limit)
     with ctx.uow() as uow:
         # One query: the site and the thread together. The thread's key depends on the site's first
         # origin, so it is computed from the origin this worker saw last and checked against the row.
@@ -144,9 +141,7 @@ def read_prepared_thread(
         # Badges are read when a page is built: a role granted or withdrawn shows from the
         # thread's next change (or the worker's next start), not at once.
         badges = uow.threads.badge_holders(site.id, thread.id if thread else None)
-    page = page_conversation(comments, order=order, after=after, limit=limit)
-    next_cursor = encode_cursor(order, page.next_key) if page.next_key is not None else None
-    view = ThreadView(site=site, thread=thread, order=order, page=page, next_cursor=next_cursor, badges=badges)
+    view = build_view(site, thread, comments, badges, order=order, after=after, limit=limit)
     prepared = PreparedPage(etag=etag, body=encode(view))
     pages.put(key, prepared)
     return prepared

@@ -7,6 +7,7 @@ import binascii
 import json
 from dataclasses import dataclass, field
 
+from porch.domain.comments import Comment
 from porch.domain.conversation import ConversationPage, SortKey, SortOrder, page_conversation
 from porch.domain.sites import Site
 from porch.domain.threads import Thread, thread_key
@@ -48,6 +49,29 @@ def decode_cursor(cursor: str, order: SortOrder) -> SortKey:
     return key
 
 
+def check_paging(order: SortOrder, cursor: str | None, limit: int) -> SortKey | None:
+    """Validate a page request; the sort key to start after (None: the first page)."""
+    if not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"limit: between 1 and {MAX_PAGE_SIZE}", code="invalid_limit")
+    return decode_cursor(cursor, order) if cursor else None
+
+
+def build_view(
+    site: Site,
+    thread: Thread | None,
+    comments: list[Comment],
+    badges: dict[int, tuple[str, ...]],
+    *,
+    order: SortOrder,
+    after: SortKey | None,
+    limit: int,
+) -> ThreadView:
+    """The page of the conversation after ``after``, with the cursor to the next one."""
+    page = page_conversation(comments, order=order, after=after, limit=limit)
+    next_cursor = encode_cursor(order, page.next_key) if page.next_key is not None else None
+    return ThreadView(site=site, thread=thread, order=order, page=page, next_cursor=next_cursor, badges=badges)
+
+
 def read_thread(
     ctx: Context,
     site_key: str,
@@ -57,18 +81,14 @@ def read_thread(
     cursor: str | None = None,
     limit: int = DEFAULT_PAGE_SIZE,
 ) -> ThreadView:
-    """The conversation under a page, top level paged. Three queries whatever the thread's size."""
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidInput(f"limit: between 1 and {MAX_PAGE_SIZE}", code="invalid_limit")
-    after = decode_cursor(cursor, order) if cursor else None
+    """The conversation under a page, top level paged. Four queries whatever the thread's size."""
+    after = check_paging(order, cursor, limit)
     with ctx.uow() as uow:
         site = get_site(uow, site_key)
         thread = uow.threads.get_by_key(site.id, thread_key(uri, site.primary_origin))
         comments = uow.comments.list_for_thread(thread.id) if thread else []
         badges = uow.threads.badge_holders(site.id, thread.id if thread else None)
-    page = page_conversation(comments, order=order, after=after, limit=limit)
-    next_cursor = encode_cursor(order, page.next_key) if page.next_key is not None else None
-    return ThreadView(site=site, thread=thread, order=order, page=page, next_cursor=next_cursor, badges=badges)
+    return build_view(site, thread, comments, badges, order=order, after=after, limit=limit)
 
 
 def count_comments(ctx: Context, site_key: str, uris: list[str]) -> dict[str, int]:

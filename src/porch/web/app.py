@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -31,7 +30,6 @@ from porch.web.pages import router as pages_router
 from porch.web.static_files import router as static_router
 from porch.worker.outbox import WorkerOptions, outbox_lifespan
 
-STATIC = Path(__file__).parent / "static"
 ORIGINS_CACHE_SECONDS = 5.0
 
 

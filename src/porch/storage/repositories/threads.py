@@ -48,11 +48,6 @@ class ThreadRepository:
         row = self._db.execute(select(threads).where(threads.c.site_id == site_id, threads.c.key == key)).first()
         return _thread(row) if row else None
 
-    def get_with_version(self, site_id: int, key: str) -> tuple[Thread, int] | None:
-        """The thread and its version (storage/thread_versions.py), to check prepared pages against."""
-        row = self._db.execute(select(threads).where(threads.c.site_id == site_id, threads.c.key == key)).first()
-        return (_thread(row), row.version) if row else None
-
     def stamp(self, site_key: str, key: str) -> tuple[Site, Thread | None, int | None] | None:
         """The site, its thread ``key`` and the thread's version in one query (the hot read path)."""
         row = self._db.execute(_STAMP, {"site_key": site_key, "thread_key": key}).first()
