@@ -91,6 +91,14 @@ def test_a_non_default_port_is_kept_and_a_default_one_dropped() -> None:
     assert key("https://blog.example:80/a") == "blog.example:80/a"
 
 
+def test_an_ipv6_host_keeps_its_brackets() -> None:
+    assert key("http://[::1]:8080/a") == "[::1]:8080/a"
+    assert key("http://[::1]/a") == "[::1]/a"
+    assert key("http://[::1:8080]/a") == "[::1:8080]/a"
+    assert key("http://[::1]:8080/a") != key("http://[::1:8080]/a")
+    assert key("http://[2001:DB8::1]/a") == "[2001:db8::1]/a"
+
+
 TRACKERS = ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content", "utm_id", "UTM_Source",
             "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "twclid", "igshid", "mc_cid", "mc_eid",
             "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "pk_campaign", "pk_kwd", "mtm_source", "FBCLID"]

@@ -96,6 +96,8 @@ def thread_key(uri: str, base_origin: str | None = None) -> str:
     host = parts.hostname.lower().rstrip(".")
     if host.startswith("www."):
         host = host[4:]
+    if ":" in host:  # an IPv6 literal keeps its brackets, so "[::1]:8080" cannot read as host "::1:8080"
+        host = f"[{host}]"
     try:
         port = parts.port
     except ValueError as exc:
