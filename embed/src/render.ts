@@ -1,7 +1,7 @@
 // One comment → one <article>, built with DOM APIs; replies nest until max_depth, then stay level.
 import type { Comment } from './types'
 import type { I18n } from './i18n'
-import { h, insertSanitisedHtml, webAddress } from './dom'
+import { h, sanitisedBodies, webAddress } from './dom'
 
 /** The comment's own box (meta, text, actions, open form), inside its column. */
 export const column = (node: Node): HTMLElement => node.el.lastElementChild!.firstElementChild as HTMLElement
@@ -16,7 +16,8 @@ export interface Node {
 export interface RenderContext {
   t: I18n
   proto?: HTMLElement
-  bodies?: [Element, string][]
+  /** A page being rendered: its bodies, parsed at once (Widget.render), last comment's first. */
+  bodies?: HTMLElement[]
   maxDepth: number
   closed: boolean
   nodes: Map<number, Node>
@@ -48,7 +49,6 @@ function skeleton(ctx: RenderContext): HTMLElement {
     h('span', { class: 'av', 'aria-hidden': 'true' }),
     h('div', { class: 'bd' }, h('div', { class: 'cb' },
       h('div', { class: 'm' }, h('span', { class: 'n' }), h('a', { class: 'tm' }, h('time'))),
-      h('div', { class: 'x' }),
       h('div', { class: 'ac' },
         h('span', { class: 'vt' }, vote(t, 1), h('span', { class: 'sc' }), vote(t, -1)),
         h('button', { type: 'button', 'data-a': 'reply', 'aria-expanded': 'false' }, t.t('reply')))))))
@@ -77,17 +77,16 @@ function fillActions(ctx: RenderContext, c: Comment, row: Element): Element {
 export const actions = (ctx: RenderContext, c: Comment): Element =>
   fillActions(ctx, c, skeleton(ctx).querySelector('.ac')!.cloneNode(true) as Element)
 
-export function body(html: string): HTMLElement {
-  const el = h('div', { class: 'x' })
-  insertSanitisedHtml([[el, html]])
-  return el
-}
+export const body = (html: string): HTMLElement => sanitisedBodies([html])[0]
+
+/** The comment's id, from its article. */
+export const idOf = (article: Element): number => Number(article.id.slice(8))
 
 /** The comment itself, without its replies. */
 export function renderComment(ctx: RenderContext, c: Comment, depth: number, parentName?: string): HTMLElement {
   const t = ctx.t
   if (c.deleted) {
-    return h('article', { class: 'c rm', id: 'comment-' + c.id, 'data-id': c.id, tabindex: '-1' },
+    return h('article', { class: 'c rm', id: 'comment-' + c.id, tabindex: '-1' },
       h('span', { class: 'av' }),
       h('div', { class: 'bd' }, h('div', { class: 'cb' }, h('p', { class: 'm' }, t.t('removed')))))
   }
@@ -96,10 +95,9 @@ export function renderComment(ctx: RenderContext, c: Comment, depth: number, par
   const el = skeleton(ctx).cloneNode(true) as HTMLElement
   const avatar = el.firstElementChild as HTMLElement
   const meta = el.lastElementChild!.firstElementChild!.firstElementChild!
-  const text = meta.nextElementSibling!
+  const row = meta.nextElementSibling!
   const time = meta.lastElementChild!
   el.id = 'comment-' + c.id
-  el.setAttribute('data-id', String(c.id))
   el.setAttribute('aria-label', t.t('by', { name }))
   avatar.textContent = name.trim().charAt(0).toUpperCase() || '?'
   avatar.style.setProperty('--h', String(hue(name)))
@@ -114,10 +112,8 @@ export function renderComment(ctx: RenderContext, c: Comment, depth: number, par
   if (c.status === 'pending') time.before(h('span', { class: 'bg pe' }, t.t('pending')))
   if (depth > ctx.maxDepth && parentName) time.before(h('span', { class: 'ir' }, '↪ ' + t.t('inReplyTo', { name: parentName })))
   if (c.edited_at) meta.append(h('span', { class: 'ed' }, '· ' + t.t('edited')))
-  // A page being rendered collects its bodies to parse them at once (Widget.render).
-  if (ctx.bodies) ctx.bodies.push([text, c.body_html])
-  else insertSanitisedHtml([[text, c.body_html]])
-  fillActions(ctx, c, text.nextElementSibling!)
+  row.before((ctx.bodies && ctx.bodies.pop()) || body(c.body_html))
+  fillActions(ctx, c, row)
   return el
 }
 

@@ -3,9 +3,9 @@ import type { Config } from './config'
 import type { Comment, LiveEvent, Posted, Sort, ThreadPage } from './types'
 import type { Node, RenderContext } from './render'
 import { ApiError, api, query } from './api'
-import { h, insertSanitisedHtml } from './dom'
+import { h, sanitisedBodies } from './dom'
 import { i18n, type I18n } from './i18n'
-import { actions, body, column as columnOf, displayName, renderTree, replyBox } from './render'
+import { actions, body, column as columnOf, displayName, idOf, renderTree, replyBox } from './render'
 import { postbox } from './postbox'
 import { signInPanel } from './auth'
 import { listen } from './live'
@@ -19,7 +19,7 @@ export class Widget implements RenderContext {
   cfg: Config
   t: I18n
   nodes = new Map<number, Node>()
-  bodies?: [Element, string][]
+  bodies?: HTMLElement[]
   sources = new Map<number, string>() // Markdown we posted in this page view, for editing
   maxDepth = 6
   closed = false
@@ -83,8 +83,8 @@ export class Widget implements RenderContext {
     const s = session()
     if (c.deleted) return false
     if (s && s.account.is_admin) return true
-    const open = Date.parse(c.created_at) + this.windowSeconds * 1000 > Date.now()
-    return !!editToken(c.id) || (open && !!s && !!c.author && c.author.person === s.account.person)
+    return !!editToken(c.id) || (!!s && !!c.author && c.author.person === s.account.person &&
+      Date.parse(c.created_at) + this.windowSeconds * 1000 > Date.now())
   }
 
   myVote(id: number): number { return myVotes()[id] || 0 }
@@ -129,10 +129,18 @@ export class Widget implements RenderContext {
   render(comments: Comment[]): void {
     const start = performance.now()
     const fragment = document.createDocumentFragment()
-    const bodies: [Element, string][] = (this.bodies = [])
+    // Every body of the page in one parse, in the order renderTree meets them.
+    const htmls: string[] = []
+    const collect = (list: Comment[]): void => {
+      for (const c of list) {
+        if (!c.deleted) htmls.push(c.body_html)
+        collect(c.replies)
+      }
+    }
+    collect(comments)
+    this.bodies = sanitisedBodies(htmls).reverse()
     for (const c of comments) renderTree(this, c, 0, fragment as unknown as Element)
     this.bodies = undefined
-    if (bodies.length) insertSanitisedHtml(bodies)
     this.list.append(fragment)
     performance.measure('porch:render', { start, end: performance.now(), detail: this.nodes.size })
   }
@@ -173,7 +181,7 @@ export class Widget implements RenderContext {
     if (parent) {
       node = renderTree(this, c, parent.depth + 1, replyBox(this, parent), null, this.nameOf(parent.c))
     } else {
-      node = renderTree(this, c, 0, this.list, this.sort === 'newest' ? this.nodes.get(Number((this.list.firstElementChild as HTMLElement | null)?.dataset.id)) : null)
+      node = renderTree(this, c, 0, this.list, this.sort === 'newest' && this.list.firstElementChild ? this.nodes.get(idOf(this.list.firstElementChild)) : null)
     }
     node.el.classList.add('nw')
     if (announce) this.status.textContent = this.t.t('newComment', { name: this.nameOf(c) })
@@ -251,7 +259,7 @@ export class Widget implements RenderContext {
     const button = (e.target as Element).closest<HTMLElement>('[data-a]')
     if (!button || (button as HTMLButtonElement).disabled) return
     const article = button.closest<HTMLElement>('article')
-    const node = article ? this.nodes.get(Number(article.dataset.id)) : undefined
+    const node = article ? this.nodes.get(idOf(article)) : undefined
     const action = button.dataset.a
     if (action === 'sort') {
       this.sort = button.dataset.s as Sort

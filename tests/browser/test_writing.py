@@ -82,7 +82,7 @@ def test_a_deleted_comment_with_replies_stays_as_a_tombstone(page: Page, make_po
     widget.get_by_role("textbox", name="Join the conversation…").fill("Parent")
     widget.get_by_role("button", name="Post comment").click()
     parent = widget.locator("article.me")
-    parent_id = int(parent.get_attribute("data-id") or 0)
+    parent_id = int((parent.get_attribute("id") or "").removeprefix("comment-"))
     post.comment("A reply from elsewhere", name="Dawud", parent=parent_id)
     page.reload()
     parent = thread(page).locator(f"#comment-{parent_id}")

@@ -22,8 +22,10 @@ export interface I18n {
   date(iso: string): string
 }
 
-const fill = (text: string, vars: Record<string, string | number> = {}): string =>
-  text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ''))
+const fill = (text: string, vars?: Record<string, string | number>): string => {
+  for (const name in vars) text = text.split('{' + name + '}').join(String(vars[name]))
+  return text
+}
 
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 31536000], ['month', 2592000], ['week', 604800], ['day', 86400], ['hour', 3600], ['minute', 60],
@@ -38,6 +40,7 @@ export function i18n(lang: string): I18n {
   const relative = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' })
   const absolute = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' })
   const number = new Intl.NumberFormat(lang)
+  const said: Record<string, string> = {}
   return {
     lang,
     t: (key, vars) => fill(dict[key], vars),
@@ -45,7 +48,9 @@ export function i18n(lang: string): I18n {
     ago(iso) {
       const seconds = (Date.parse(iso) - Date.now()) / 1000
       for (const [unit, size] of UNITS) {
-        if (Math.abs(seconds) >= size) return relative.format(Math.round(seconds / size), unit)
+        const count = Math.round(seconds / size)
+        // A page's comments share a handful of "3 days ago": each is formatted once.
+        if (Math.abs(seconds) >= size) return (said[count + unit] ??= relative.format(count, unit))
       }
       return dict.now
     },
