@@ -31,7 +31,7 @@ function allowListed(elements: ArrayLike<Element>): void {
       node.replaceWith(node.textContent || '')
       continue
     }
-    if (node.attributes.length) {
+    if (node.hasAttributes()) {
       const allowed = ALLOWED_ATTRIBUTES[node.tagName] || []
       for (const name of node.getAttributeNames()) {
         if (!allowed.includes(name) || (name === 'href' && !SAFE_URL.test(node.getAttribute(name)!.trim()))) {
