@@ -122,8 +122,14 @@ export class Widget implements RenderContext {
     this.showMore()
     if (!this.loaded) {
       this.loaded = true
+      this.markRead()
       listen(this.cfg, (event) => this.live(event), () => this.poll())
     }
+  }
+
+  /** A signed-in reader has seen the thread: it is read in their inbox (docs/subsystems/inbox.md). */
+  markRead(): void {
+    if (session()) api(this.cfg, 'POST', 'me/read', { site: this.cfg.site, uri: this.cfg.uri }).catch(() => null)
   }
 
   render(comments: Comment[]): void {
@@ -325,6 +331,7 @@ export class Widget implements RenderContext {
   signedIn(): void {
     this.account.textContent = ''
     this.box.replaceChildren(postbox(this, 'new'))
+    if (this.loaded) this.markRead()
   }
 
   signOut(): void {
