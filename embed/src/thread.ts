@@ -284,12 +284,28 @@ export class Widget implements RenderContext {
     } else if (node) this.act(action!, node, button)
   }
 
-  act(action: string, node: Node, button: HTMLElement): void {
+  /** Who is asking to change comment id: its edit token, the session. */
+  auth(id: number): Record<string, string> {
+    const token = editToken(id)
+    const s = session()
+    const headers: Record<string, string> = token ? { 'X-Porch-Edit-Token': token } : {}
+    if (s) headers.Authorization = 'Bearer ' + s.token
+    return headers
+  }
+
+  act(action: string, node: Node, button: HTMLElement, source?: string): void {
     const column = columnOf(node)
     if (action === 'reply' || action === 'edit') {
       const open = column.querySelector<HTMLFormElement>(':scope > form')
       if (open) { open.querySelector('textarea')?.focus(); return }
-      const source = action === 'edit' ? this.sources.get(node.c.id) ?? (column.querySelector<HTMLElement>(':scope > .x')?.innerText || '') : ''
+      source ??= action === 'edit' ? this.sources.get(node.c.id) : ''
+      if (source == null) {
+        // After a reload the Markdown is on the server (for whoever may edit); the rendered text is the fallback.
+        api<{ text: string }>(this.cfg, 'GET', `comments/${node.c.id}/source`, undefined, this.auth(node.c.id))
+          .then((r) => r.text, () => column.querySelector<HTMLElement>(':scope > .x')?.innerText || '')
+          .then((text) => this.act(action, node, button, text))
+        return
+      }
       const form = postbox(this, action, node, source)
       if (action === 'edit') column.querySelector<HTMLElement>(':scope > .x')!.hidden = true
       column.querySelector(':scope > .ac')!.after(form)
@@ -300,8 +316,7 @@ export class Widget implements RenderContext {
       button.classList.add('danger')
       button.textContent = this.t.t('sure')
     } else if (action === 'really') {
-      const token = editToken(node.c.id)
-      api(this.cfg, 'DELETE', 'comments/' + node.c.id, undefined, token ? { 'X-Porch-Edit-Token': token } : {})
+      api(this.cfg, 'DELETE', 'comments/' + node.c.id, undefined, this.auth(node.c.id))
         .then(() => this.removed(node.c.id))
         .catch((err) => { this.status.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
     } else if (action === 'up' || action === 'down') {
