@@ -109,6 +109,7 @@ export function renderComment(ctx: RenderContext, c: Comment, depth: number, par
   for (const badge of (c.author && c.author.badges) || []) {
     time.before(h('span', { class: 'bg' }, badge === 'author' ? t.t('author') : badge === 'moderator' ? t.t('moderator') : badge))
   }
+  if (c.pinned) time.before(h('span', { class: 'bg' }, t.t('pinned')))
   if (c.status === 'pending') time.before(h('span', { class: 'bg pe' }, t.t('pending')))
   if (depth > ctx.maxDepth && parentName) time.before(h('span', { class: 'ir' }, '↪ ' + t.t('inReplyTo', { name: parentName })))
   if (c.edited_at) meta.append(h('span', { class: 'ed' }, '· ' + t.t('edited')))

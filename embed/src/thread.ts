@@ -25,16 +25,16 @@ export class Widget implements RenderContext {
   closed = false
   windowSeconds = 900
   sort: Sort
-  cursor: string | null = null
-  total = 0
+  nextPage: string | null = null
+  totalCount = 0
   remaining = 0
   loaded = false
   root: HTMLElement
   head = h('h2', { class: 'hd', 'aria-live': 'polite' })
   list = h('div', { class: 'ls' })
-  more = h('button', { type: 'button', class: 'mo', 'data-a': 'more', hidden: true })
-  status = h('p', { class: 'st', role: 'status' })
-  account = h('div')
+  moreButton = h('button', { type: 'button', class: 'mo', 'data-a': 'more', hidden: true })
+  statusLine = h('p', { class: 'st', role: 'status' })
+  accountBox = h('div')
   box = h('div')
   sortBar: HTMLElement
 
@@ -46,7 +46,7 @@ export class Widget implements RenderContext {
       ...SORTS.map((s) => h('button', { type: 'button', 'data-a': 'sort', 'data-s': s, 'aria-pressed': String(s === this.sort) }, this.t.t(s))))
     this.root = h('section', { class: 'p', lang: cfg.lang, 'aria-label': this.t.t('label') },
       h('div', { class: 'top' }, this.head, this.sortBar),
-      this.account, this.box, this.status, this.list, this.more)
+      this.accountBox, this.box, this.statusLine, this.list, this.moreButton)
     this.root.addEventListener('click', (e) => this.click(e))
     const dated = (e: Event): void => {
       const link = (e.target as Element).closest<HTMLElement>('a.tm')
@@ -92,20 +92,20 @@ export class Widget implements RenderContext {
   // --- loading ---------------------------------------------------------------------------
   async load(more = false): Promise<void> {
     const params: Record<string, string> = { site: this.cfg.site, uri: this.cfg.uri, sort: this.sort, limit: String(this.cfg.limit) }
-    if (more && this.cursor) params.cursor = this.cursor
-    this.more.disabled = true
+    if (more && this.nextPage) params.cursor = this.nextPage
+    this.moreButton.disabled = true
     let page: ThreadPage
     try {
       page = await api<ThreadPage>(this.cfg, 'GET', 'threads?' + query(params))
     } catch (err) {
-      this.status.replaceChildren(
+      this.statusLine.replaceChildren(
         h('span', null, err instanceof ApiError && err.status === 404 ? err.message : this.t.t('loadError') + ' '),
         h('button', { type: 'button', class: 'ghost', 'data-a': 'retry' }, this.t.t('retry')))
       return
     } finally {
-      this.more.disabled = false
+      this.moreButton.disabled = false
     }
-    this.status.textContent = ''
+    this.statusLine.textContent = ''
     this.maxDepth = page.max_depth
     this.windowSeconds = page.edit_window_seconds
     this.closed = !!(page.thread && page.thread.closed)
@@ -117,7 +117,7 @@ export class Widget implements RenderContext {
     }
     this.render(page.comments)
     this.remaining -= page.comments.length
-    this.cursor = page.next_cursor
+    this.nextPage = page.next_cursor
     this.setTotal(page.total)
     this.showMore()
     if (!this.loaded) {
@@ -152,13 +152,13 @@ export class Widget implements RenderContext {
   }
 
   setTotal(total: number): void {
-    this.total = Math.max(0, total)
-    this.head.textContent = this.total ? this.t.n('comments', this.total) : this.t.t('empty')
+    this.totalCount = Math.max(0, total)
+    this.head.textContent = this.totalCount ? this.t.n('comments', this.totalCount) : this.t.t('empty')
   }
 
   showMore(): void {
-    this.more.hidden = !this.cursor
-    this.more.textContent = this.t.n('more', Math.max(this.remaining, 1))
+    this.moreButton.hidden = !this.nextPage
+    this.moreButton.textContent = this.t.n('more', Math.max(this.remaining, 1))
   }
 
   async poll(): Promise<void> {
@@ -190,7 +190,7 @@ export class Widget implements RenderContext {
       node = renderTree(this, c, 0, this.list, this.sort === 'newest' && this.list.firstElementChild ? this.nodes.get(idOf(this.list.firstElementChild)) : null)
     }
     node.el.classList.add('nw')
-    if (announce) this.status.textContent = this.t.t('newComment', { name: this.nameOf(c) })
+    if (announce) this.statusLine.textContent = this.t.t('newComment', { name: this.nameOf(c) })
     return node
   }
 
@@ -224,12 +224,12 @@ export class Widget implements RenderContext {
       node.el.remove()
       this.nodes.delete(id)
     }
-    if (published) this.setTotal(this.total - 1)
+    if (published) this.setTotal(this.totalCount - 1)
   }
 
   live(event: LiveEvent): void {
     if (event.kind === 'posted') {
-      if (this.insert(event.comment, true)) this.setTotal(this.total + 1)
+      if (this.insert(event.comment, true)) this.setTotal(this.totalCount + 1)
     } else if (event.kind === 'edited') this.update(event.comment)
     else if (event.kind === 'deleted') this.removed(event.id)
     else this.load()
@@ -239,8 +239,8 @@ export class Widget implements RenderContext {
     // The live stream may have delivered our own comment before this response did.
     const existing = this.nodes.get(result.comment.id)
     const node = existing || this.insert({ ...result.comment, replies: [] }, false)
-    this.status.textContent = result.held_because ? this.t.t('held') : ''
-    if (!existing && node && !result.held_because) this.setTotal(this.total + 1)
+    this.statusLine.textContent = result.held_because ? this.t.t('held') : ''
+    if (!existing && node && !result.held_because) this.setTotal(this.totalCount + 1)
     if (node) {
       node.el.classList.add('me')
       columnOf(node).querySelector(':scope > .ac')?.replaceWith(actions(this, node.c))
@@ -274,10 +274,10 @@ export class Widget implements RenderContext {
     } else if (action === 'more') this.load(true)
     else if (action === 'retry') this.load()
     else if (action === 'signin') {
-      const open = this.account.querySelector('form')
+      const open = this.accountBox.querySelector('form')
       if (open) open.remove()
-      else this.account.append(signInPanel(this))
-      this.account.querySelector('input')?.focus()
+      else this.accountBox.append(signInPanel(this))
+      this.accountBox.querySelector('input')?.focus()
     } else if (action === 'signout') {
       api(this.cfg, 'POST', 'auth/logout').catch(() => null)
       this.signOut()
@@ -318,7 +318,7 @@ export class Widget implements RenderContext {
     } else if (action === 'really') {
       api(this.cfg, 'DELETE', 'comments/' + node.c.id, undefined, this.auth(node.c.id))
         .then(() => this.removed(node.c.id))
-        .catch((err) => { this.status.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
+        .catch((err) => { this.statusLine.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
     } else if (action === 'up' || action === 'down') {
       const wanted = action === 'up' ? 1 : -1
       const value = this.myVote(node.c.id) === wanted ? 0 : wanted
@@ -329,7 +329,7 @@ export class Widget implements RenderContext {
           column.querySelector(':scope > .ac')!.replaceWith(actions(this, node.c))
           column.querySelector<HTMLElement>(`:scope > .ac [data-a=${action}]`)?.focus()
         })
-        .catch((err) => { this.status.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
+        .catch((err) => { this.statusLine.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
     }
   }
 
@@ -344,7 +344,7 @@ export class Widget implements RenderContext {
   }
 
   signedIn(): void {
-    this.account.textContent = ''
+    this.accountBox.textContent = ''
     this.box.replaceChildren(postbox(this, 'new'))
     if (this.loaded) this.markRead()
   }
@@ -359,7 +359,7 @@ export class Widget implements RenderContext {
     const match = /^#comment-(\d+)$/.exec(location.hash)
     if (!match) return
     const id = Number(match[1])
-    for (let pages = 0; !this.nodes.has(id) && this.cursor && pages < MAX_PERMALINK_PAGES; pages++) await this.load(true)
+    for (let pages = 0; !this.nodes.has(id) && this.nextPage && pages < MAX_PERMALINK_PAGES; pages++) await this.load(true)
     const node = this.nodes.get(id)
     if (!node) return
     for (const old of Array.from(this.list.querySelectorAll('.hl'))) old.classList.remove('hl')
