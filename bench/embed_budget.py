@@ -4,15 +4,19 @@
     .venv/bin/python bench/embed_budget.py --runs 9 --comments 1000
 
 Budgets (issue 3): embed.js with its CSS ≤ 12 KB gzipped; one request for the thread on load
-(plus the script); 1,000 comments rendered in ≤ 100 ms in headless Chromium. Exits 1 when one
+(plus the script); 1,000 comments rendered in ≤ 100 ms in headless Chromium. And count.js, which
+index pages load instead of the widget, ≤ 2 KB gzipped (it carries only "N comments" per language). Exits 1 when one
 is missed. A real Porch (uvicorn, SQLite in a temporary directory) and a blog page on another
 origin run on loopback; the browser is Debian's /usr/bin/chromium.
 
-"Rendered" is the widget's own `porch:render` performance measure (building and attaching the
-DOM for the whole page of comments) plus the style and layout the browser then owes, forced
-with a synchronous layout read; and the CPU time of the main-thread task that rendered, from a
-Chromium trace. The budget is judged on wall time, or on CPU time when the machine's load
-average exceeds its CPU count (then wall time is mostly waiting for a core).
+"Rendered" runs from the start of the widget's own `porch:render` performance measure (building
+and attaching the DOM for the whole page of comments) to the end of the first frame after it: a
+requestAnimationFrame callback posts a task, which runs once that frame's style, layout and
+paint are done (`porch:frame`). So the figure includes everything the browser owes before the
+reader sees the comments. It is reported as wall time and as the main thread's CPU time over the
+same span (every task from the render to that frame, from a Chromium trace), median of --runs
+page loads. The budget is judged on wall time, or on CPU time when the machine's load average
+exceeds its CPU count (then wall time is mostly waiting for a core).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 SIZE_BUDGET = 12 * 1000  # bytes gzipped; 12 KB read as 12,000 bytes, the stricter reading
+COUNT_SIZE_BUDGET = 2 * 1000
 RENDER_BUDGET_MS = 100.0
 BODY = ("A comment of ordinary length, with **some emphasis**, a [link](https://example.org/page) and a second "
         "sentence so it wraps over two lines like real conversation does.\n\nAnd a second paragraph.")
@@ -102,14 +107,21 @@ def build_thread(ctx: Context, site_key: str, uri: str, count: int) -> None:
 
 
 def render_cpu_ms(trace: Any) -> float:
-    """CPU time of the main-thread task that rendered (``tdur``): wall time on a busy machine
-    includes the time the renderer waited for a core; this does not."""
+    """CPU time (``tdur``) of the renderer's main thread from the render to the end of the first frame
+    after it: wall time on a busy machine includes the time the renderer waited for a core; this
+    does not. Counts every outermost traced slice on that thread that overlaps the span."""
     events = trace["traceEvents"] if isinstance(trace, dict) else trace
-    begin, end = (e for e in events if e.get("name") == "porch:render" and e.get("ph") in ("b", "e"))
-    enclosing = [e for e in events if e.get("tid") == begin["tid"] and e.get("ph") == "X" and "tdur" in e
-                 and e["ts"] <= begin["ts"] and e["ts"] + e.get("dur", 0) >= end["ts"]]
-    innermost = min(enclosing, key=lambda e: e["dur"], default=None)
-    return innermost["tdur"] / 1000 if innermost else float("nan")
+    begin = next(e for e in events if e.get("name") == "porch:render" and e.get("ph") == "b")
+    frame = next(e for e in events if e.get("name") == "porch:frame" and e.get("ph") in ("R", "I", "n"))
+    slices = sorted((e for e in events if e.get("tid") == begin["tid"] and e.get("ph") == "X" and "tdur" in e
+                     and e["ts"] + e.get("dur", 0) >= begin["ts"] and e["ts"] <= frame["ts"]),
+                    key=lambda e: (e["ts"], -e.get("dur", 0)))
+    total, covered_until = 0, -1
+    for e in slices:
+        if e["ts"] >= covered_until:  # not inside a slice already counted
+            total += e["tdur"]
+            covered_until = e["ts"] + e.get("dur", 0)
+    return total / 1000
 
 
 def main() -> int:
@@ -121,6 +133,8 @@ def main() -> int:
     embed = (STATIC / "embed.js").read_bytes()
     gzipped = len(gzip.compress(embed, compresslevel=9))
     gzipped_6 = len(gzip.compress(embed, compresslevel=6))
+    count_script = (STATIC / "count.js").read_bytes()
+    count_gzipped = len(gzip.compress(count_script, compresslevel=9))
 
     from playwright.sync_api import sync_playwright
 
@@ -146,63 +160,68 @@ def main() -> int:
             f'<div id="porch-thread"></div><script src="{porch_url}/embed.js" data-porch-site="{site.key}" async>'
             "</script>")
 
-        renders, with_layout, cpu, thread_requests, other_requests = [], [], [], [], set()
+        renders, to_frame, cpu, thread_requests, other_requests = [], [], [], [], set()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             for _ in range(args.runs):
                 page = browser.new_page(viewport={"width": 900, "height": 900})
-                # Force the style and layout the render leaves owing right after the widget's measure.
+                # The end of the first frame after the render: a task posted from that frame's
+                # requestAnimationFrame callback runs once its style, layout and paint are done.
                 page.add_init_script("""{
                     const measure = performance.measure.bind(performance);
                     performance.measure = (name, options) => {
                         const entry = measure(name, options);
                         if (name === 'porch:render') {
-                            const t0 = performance.now();
-                            document.querySelector('#porch-thread').shadowRoot.querySelector('section').offsetHeight;
-                            window.__porchLayout = performance.now() - t0;
+                            requestAnimationFrame(() => setTimeout(() => {
+                                window.__porchFrame = performance.now() - entry.startTime;
+                                performance.mark('porch:frame');
+                            }));
                         }
                         return entry;
                     };
                 }""")
                 requests: list[str] = []
                 page.on("request", lambda request, log=requests: log.append(request.method + " " + request.url))
-                browser.start_tracing(page=page, categories=["toplevel", "blink.user_timing"])
+                browser.start_tracing(page=page, categories=["toplevel", "blink.user_timing", "devtools.timeline"])
                 page.goto(uri)
-                page.wait_for_function("() => performance.getEntriesByName('porch:render').length > 0")
+                page.wait_for_function("() => performance.getEntriesByName('porch:frame').length > 0")
                 cpu.append(render_cpu_ms(json.loads(browser.stop_tracing())))
                 result = page.evaluate("""() => {
                     const m = performance.getEntriesByName('porch:render')[0];
                     const root = document.querySelector('#porch-thread').shadowRoot;
-                    return {render: m.duration, layout: window.__porchLayout, nodes: m.detail,
+                    return {render: m.duration, frame: window.__porchFrame, nodes: m.detail,
                             articles: root.querySelectorAll('article').length};
                 }""")
                 assert result["articles"] == args.comments, result
                 renders.append(result["render"])
-                with_layout.append(result["render"] + result["layout"])
+                to_frame.append(result["frame"])
                 thread_requests.append(sum("/api/v1/threads" in r for r in requests))
                 other_requests.update(r.split("?")[0] for r in requests if "/api/v1/threads" not in r)
                 page.close()
             browser.close()
         porch.should_exit = blog.should_exit = True
 
-    render_ms, layout_ms, cpu_ms = statistics.median(renders), statistics.median(with_layout), statistics.median(cpu)
+    render_ms, frame_ms, cpu_ms = statistics.median(renders), statistics.median(to_frame), statistics.median(cpu)
     print(f"embed.js: {len(embed):,} bytes, {gzipped:,} gzipped (-9), {gzipped_6:,} gzipped (-6)"
           f"   budget {SIZE_BUDGET:,}: {'ok' if gzipped <= SIZE_BUDGET else 'OVER'}")
+    print(f"count.js: {len(count_script):,} bytes, {count_gzipped:,} gzipped (-9)"
+          f"   budget {COUNT_SIZE_BUDGET:,}: {'ok' if count_gzipped <= COUNT_SIZE_BUDGET else 'OVER'}")
     print(f"requests for the thread on load: {max(thread_requests)} (per run: {thread_requests})"
           f"   budget 1: {'ok' if max(thread_requests) == 1 else 'OVER'}")
     print("other requests on load: " + ", ".join(sorted(other_requests)))
     # On an oversubscribed machine wall time mostly measures the wait for a core; the renderer's
     # own CPU time is then the fair figure (on an idle machine the two agree).
     busy = os.getloadavg()[0] > (os.cpu_count() or 1)
-    judged = cpu_ms if busy else layout_ms
-    print(f"render {args.comments:,} comments, median of {args.runs}: {render_ms:.1f} ms wall (DOM built and "
-          f"attached), {layout_ms:.1f} ms wall with style and layout, {cpu_ms:.1f} ms CPU")
+    judged = cpu_ms if busy else frame_ms
+    print(f"render {args.comments:,} comments, median of {args.runs}: {frame_ms:.1f} ms wall to the first frame after "
+          f"it ({render_ms:.1f} ms of it building and attaching the DOM), {cpu_ms:.1f} ms CPU to that frame")
     print(f"   budget {RENDER_BUDGET_MS:.0f} ms, judged on {'CPU time (machine busy)' if busy else 'wall time'}: "
           f"{'ok' if judged <= RENDER_BUDGET_MS else 'OVER'}")
-    print(f"   wall, all runs (with layout): {', '.join(f'{v:.1f}' for v in with_layout)}")
+    print(f"   wall to the first frame, all runs: {', '.join(f'{v:.1f}' for v in to_frame)}")
     print(f"   CPU, all runs: {', '.join(f'{v:.1f}' for v in cpu)}")
     print(f"   load average while measuring: {', '.join(f'{v:.1f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
-    ok = gzipped <= SIZE_BUDGET and max(thread_requests) == 1 and judged <= RENDER_BUDGET_MS
+    ok = (gzipped <= SIZE_BUDGET and count_gzipped <= COUNT_SIZE_BUDGET and max(thread_requests) == 1
+          and judged <= RENDER_BUDGET_MS)
     return 0 if ok else 1
 
 

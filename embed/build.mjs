@@ -20,7 +20,9 @@ const minifyCss = {
 // Only names that never meet JSON, query parameters, the DOM or a message key (en.ts) belong here.
 const internal = ['nodes', 'sources', 'maxDepth', 'windowSeconds', 'remaining', 'loaded', 'sortBar', 'refreshTimes',
   'permalink', 'formClosed', 'nameOf', 'mine', 'editable', 'myVote', 'showMore', 'setTotal',
-  'accountLine', 'proto', 'bodies', 'depth', 'box', 'list']
+  'accountLine', 'proto', 'bodies', 'depth', 'box', 'list', 'markRead', 'auth', 'cfg',
+  'render', 'insert', 'update', 'live', 'posted', 'act', 'poll', 'load', 'root', 'statusLine', 'moreButton',
+  'totalCount', 'nextPage', 'accountBox']
 
 await build({
   entryPoints: { embed: 'src/embed.ts', count: 'src/count.ts' },
@@ -29,11 +31,11 @@ await build({
   bundle: true,
   minify: true,
   format: 'iife',
-  target: ['chrome90', 'firefox90', 'safari14'],
+  target: ['chrome91', 'firefox90', 'safari14'],
   legalComments: 'none',
   charset: 'utf8',
   plugins: [minifyCss],
-  banner: { js: '/* Porch embed (MIT), built from embed/ */' },
+  banner: { js: '/* Porch (MIT), built from embed/ */' },
 })
 
 for (const name of ['embed.js', 'count.js']) {

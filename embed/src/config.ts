@@ -1,6 +1,6 @@
 // What the site owner wrote on the script tag, with defaults from the page.
 import type { Sort } from './types'
-import { pickLang } from './i18n'
+import { pickLang } from './i18n/count'
 
 export type Theme = 'light' | 'dark' | 'auto'
 

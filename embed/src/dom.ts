@@ -1,4 +1,4 @@
-// Building the widget: DOM APIs and textContent only, except insertSanitisedHtml below.
+// Building the widget: DOM APIs and textContent only, except sanitisedBodies below.
 
 type Child = Node | string | null | undefined | false
 type Props = Record<string, string | number | boolean | EventListener | null | undefined>
@@ -22,11 +22,8 @@ const ALLOWED_ATTRIBUTES: Record<string, string[]> = { A: ['href', 'title', 'rel
 const SAFE_URL = /^(https?:|mailto:)/i
 
 const template = document.createElement('template')
-// Joins many bodies for one parse. The server can never emit it: no attribute survives its allow-list.
-const SEPARATOR = '<hr data-porch-split>'
 
-function allowListed(root: DocumentFragment): void {
-  const elements = root.querySelectorAll('*')
+function allowListed(elements: ArrayLike<Element>): void {
   for (let i = 0; i < elements.length; i++) {
     const node = elements[i]
     if (!ALLOWED_TAGS.has(node.tagName)) {
@@ -34,7 +31,7 @@ function allowListed(root: DocumentFragment): void {
       node.replaceWith(node.textContent || '')
       continue
     }
-    if (node.attributes.length) {
+    if (node.hasAttributes()) {
       const allowed = ALLOWED_ATTRIBUTES[node.tagName] || []
       for (const name of node.getAttributeNames()) {
         if (!allowed.includes(name) || (name === 'href' && !SAFE_URL.test(node.getAttribute(name)!.trim()))) {
@@ -57,32 +54,28 @@ function allowListed(root: DocumentFragment): void {
  * We still never trust it blindly on someone else's page: it is parsed in an inert <template>
  * (no scripts run, nothing loads), then every element and attribute outside the same
  * allow-list is removed and links must be http(s)/mailto, before it is attached.
+ * Returns one <div class="x"> per html holding its body, not yet in the page.
  *
- * A page of comments is parsed in one go (a thousand parser runs cost far more than one):
- * the bodies are joined by a separator, and the split is trusted only when every separator
- * ends up at the top level of the parsed fragment — then all of a body's nodes lie between
- * its two separators, because an element still open at a separator would contain it. Any
- * other count of separators (a body that leaves an element open, or one that carries a
- * separator of its own, which a correct server never sends) and each body is parsed alone.
- * Everything else in the widget (names, websites, dates, messages) is set with textContent
- * or setAttribute.
+ * A page of comments is parsed in one go (a thousand parser runs cost far more than one),
+ * each body inside its own <div class="x">. The server never emits a div (it is not in its
+ * allow-list), so a body can only leave its box by closing it, which leaves another number of
+ * top-level nodes than bodies. Then — a server that misbehaves — each body is parsed alone and
+ * boxed with DOM calls. Everything else in the widget (names, websites, dates, messages) is
+ * set with textContent or setAttribute.
  */
-export function insertSanitisedHtml(items: [target: Element, html: string][]): void {
-  template.innerHTML = items.map((item) => item[1]).join(SEPARATOR)
+export function sanitisedBodies(htmls: string[]): HTMLElement[] {
+  template.innerHTML = '<div class="x">' + htmls.join('</div><div class="x">') + '</div>'
   const content = template.content
-  const many = items.length > 1
-  const separators = many ? Array.from(content.querySelectorAll('hr[data-porch-split]')) : []
-  if (many && (separators.length !== items.length - 1 || separators.some((hr) => hr.parentNode !== content))) {
-    for (const item of items) insertSanitisedHtml([item])
-    return
+  if (content.childNodes.length === htmls.length && content.childElementCount === htmls.length) {
+    allowListed(content.querySelectorAll('div *')) // inside the boxes, not the boxes themselves
+    return Array.from(content.children) as HTMLElement[]
   }
-  allowListed(content) // strips the separators' attribute too: they are known by reference
-  items.forEach(([target], i) => {
-    const part = document.createDocumentFragment()
-    const end = separators[i] || null
-    while (content.firstChild && content.firstChild !== end) part.append(content.firstChild)
-    if (end) end.remove()
-    target.replaceChildren(part)
+  return htmls.map((html) => {
+    template.innerHTML = html
+    allowListed(template.content.querySelectorAll('*'))
+    const box = h('div', { class: 'x' })
+    box.append(template.content)
+    return box
   })
 }
 

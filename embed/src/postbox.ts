@@ -3,7 +3,7 @@ import type { Comment, Posted } from './types'
 import type { Node } from './render'
 import type { Widget } from './thread'
 import { ApiError, api } from './api'
-import { h, insertSanitisedHtml } from './dom'
+import { h, sanitisedBodies } from './dom'
 import { browserToken, editToken, load, rememberEditToken, save, session } from './store'
 
 type Mode = 'new' | 'reply' | 'edit'
@@ -54,7 +54,7 @@ export function postbox(w: Widget, mode: Mode, target?: Node, source = ''): HTML
     const body = text.value
     if (!body.trim()) { preview.textContent = t.t('nothing'); return }
     api<{ html: string }>(w.cfg, 'POST', 'preview', { site: w.cfg.site, body })
-      .then((result) => { if (request === previewed) insertSanitisedHtml([[preview, result.html]]) })
+      .then((result) => { if (request === previewed) preview.replaceChildren(...Array.from(sanitisedBodies([result.html])[0].childNodes)) })
       .catch(() => { if (request === previewed) preview.textContent = t.t('error') })
   }
   previewToggle.addEventListener('click', () => {

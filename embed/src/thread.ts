@@ -3,9 +3,9 @@ import type { Config } from './config'
 import type { Comment, LiveEvent, Posted, Sort, ThreadPage } from './types'
 import type { Node, RenderContext } from './render'
 import { ApiError, api, query } from './api'
-import { h, insertSanitisedHtml } from './dom'
+import { h, sanitisedBodies } from './dom'
 import { i18n, type I18n } from './i18n'
-import { actions, body, column as columnOf, displayName, renderTree, replyBox } from './render'
+import { actions, body, column as columnOf, displayName, idOf, renderTree, replyBox } from './render'
 import { postbox } from './postbox'
 import { signInPanel } from './auth'
 import { listen } from './live'
@@ -19,22 +19,22 @@ export class Widget implements RenderContext {
   cfg: Config
   t: I18n
   nodes = new Map<number, Node>()
-  bodies?: [Element, string][]
+  bodies?: HTMLElement[]
   sources = new Map<number, string>() // Markdown we posted in this page view, for editing
   maxDepth = 6
   closed = false
   windowSeconds = 900
   sort: Sort
-  cursor: string | null = null
-  total = 0
+  nextPage: string | null = null
+  totalCount = 0
   remaining = 0
   loaded = false
   root: HTMLElement
   head = h('h2', { class: 'hd', 'aria-live': 'polite' })
   list = h('div', { class: 'ls' })
-  more = h('button', { type: 'button', class: 'mo', 'data-a': 'more', hidden: true })
-  status = h('p', { class: 'st', role: 'status' })
-  account = h('div')
+  moreButton = h('button', { type: 'button', class: 'mo', 'data-a': 'more', hidden: true })
+  statusLine = h('p', { class: 'st', role: 'status' })
+  accountBox = h('div')
   box = h('div')
   sortBar: HTMLElement
 
@@ -46,7 +46,7 @@ export class Widget implements RenderContext {
       ...SORTS.map((s) => h('button', { type: 'button', 'data-a': 'sort', 'data-s': s, 'aria-pressed': String(s === this.sort) }, this.t.t(s))))
     this.root = h('section', { class: 'p', lang: cfg.lang, 'aria-label': this.t.t('label') },
       h('div', { class: 'top' }, this.head, this.sortBar),
-      this.account, this.box, this.status, this.list, this.more)
+      this.accountBox, this.box, this.statusLine, this.list, this.moreButton)
     this.root.addEventListener('click', (e) => this.click(e))
     const dated = (e: Event): void => {
       const link = (e.target as Element).closest<HTMLElement>('a.tm')
@@ -83,8 +83,8 @@ export class Widget implements RenderContext {
     const s = session()
     if (c.deleted) return false
     if (s && s.account.is_admin) return true
-    const open = Date.parse(c.created_at) + this.windowSeconds * 1000 > Date.now()
-    return !!editToken(c.id) || (open && !!s && !!c.author && c.author.person === s.account.person)
+    return !!editToken(c.id) || (!!s && !!c.author && c.author.person === s.account.person &&
+      Date.parse(c.created_at) + this.windowSeconds * 1000 > Date.now())
   }
 
   myVote(id: number): number { return myVotes()[id] || 0 }
@@ -92,20 +92,20 @@ export class Widget implements RenderContext {
   // --- loading ---------------------------------------------------------------------------
   async load(more = false): Promise<void> {
     const params: Record<string, string> = { site: this.cfg.site, uri: this.cfg.uri, sort: this.sort, limit: String(this.cfg.limit) }
-    if (more && this.cursor) params.cursor = this.cursor
-    this.more.disabled = true
+    if (more && this.nextPage) params.cursor = this.nextPage
+    this.moreButton.disabled = true
     let page: ThreadPage
     try {
       page = await api<ThreadPage>(this.cfg, 'GET', 'threads?' + query(params))
     } catch (err) {
-      this.status.replaceChildren(
+      this.statusLine.replaceChildren(
         h('span', null, err instanceof ApiError && err.status === 404 ? err.message : this.t.t('loadError') + ' '),
         h('button', { type: 'button', class: 'ghost', 'data-a': 'retry' }, this.t.t('retry')))
       return
     } finally {
-      this.more.disabled = false
+      this.moreButton.disabled = false
     }
-    this.status.textContent = ''
+    this.statusLine.textContent = ''
     this.maxDepth = page.max_depth
     this.windowSeconds = page.edit_window_seconds
     this.closed = !!(page.thread && page.thread.closed)
@@ -117,34 +117,48 @@ export class Widget implements RenderContext {
     }
     this.render(page.comments)
     this.remaining -= page.comments.length
-    this.cursor = page.next_cursor
+    this.nextPage = page.next_cursor
     this.setTotal(page.total)
     this.showMore()
     if (!this.loaded) {
       this.loaded = true
+      this.markRead()
       listen(this.cfg, (event) => this.live(event), () => this.poll())
     }
+  }
+
+  /** A signed-in reader has seen the thread: it is read in their inbox (docs/subsystems/inbox.md). */
+  markRead(): void {
+    if (session()) api(this.cfg, 'POST', 'me/read', { site: this.cfg.site, uri: this.cfg.uri }).catch(() => null)
   }
 
   render(comments: Comment[]): void {
     const start = performance.now()
     const fragment = document.createDocumentFragment()
-    const bodies: [Element, string][] = (this.bodies = [])
+    // Every body of the page in one parse, in the order renderTree meets them.
+    const htmls: string[] = []
+    const collect = (list: Comment[]): void => {
+      for (const c of list) {
+        if (!c.deleted) htmls.push(c.body_html)
+        collect(c.replies)
+      }
+    }
+    collect(comments)
+    this.bodies = sanitisedBodies(htmls).reverse()
     for (const c of comments) renderTree(this, c, 0, fragment as unknown as Element)
     this.bodies = undefined
-    if (bodies.length) insertSanitisedHtml(bodies)
     this.list.append(fragment)
     performance.measure('porch:render', { start, end: performance.now(), detail: this.nodes.size })
   }
 
   setTotal(total: number): void {
-    this.total = Math.max(0, total)
-    this.head.textContent = this.total ? this.t.n('comments', this.total) : this.t.t('empty')
+    this.totalCount = Math.max(0, total)
+    this.head.textContent = this.totalCount ? this.t.n('comments', this.totalCount) : this.t.t('empty')
   }
 
   showMore(): void {
-    this.more.hidden = !this.cursor
-    this.more.textContent = this.t.n('more', Math.max(this.remaining, 1))
+    this.moreButton.hidden = !this.nextPage
+    this.moreButton.textContent = this.t.n('more', Math.max(this.remaining, 1))
   }
 
   async poll(): Promise<void> {
@@ -173,10 +187,10 @@ export class Widget implements RenderContext {
     if (parent) {
       node = renderTree(this, c, parent.depth + 1, replyBox(this, parent), null, this.nameOf(parent.c))
     } else {
-      node = renderTree(this, c, 0, this.list, this.sort === 'newest' ? this.nodes.get(Number((this.list.firstElementChild as HTMLElement | null)?.dataset.id)) : null)
+      node = renderTree(this, c, 0, this.list, this.sort === 'newest' && this.list.firstElementChild ? this.nodes.get(idOf(this.list.firstElementChild)) : null)
     }
     node.el.classList.add('nw')
-    if (announce) this.status.textContent = this.t.t('newComment', { name: this.nameOf(c) })
+    if (announce) this.statusLine.textContent = this.t.t('newComment', { name: this.nameOf(c) })
     return node
   }
 
@@ -210,12 +224,12 @@ export class Widget implements RenderContext {
       node.el.remove()
       this.nodes.delete(id)
     }
-    if (published) this.setTotal(this.total - 1)
+    if (published) this.setTotal(this.totalCount - 1)
   }
 
   live(event: LiveEvent): void {
     if (event.kind === 'posted') {
-      if (this.insert(event.comment, true)) this.setTotal(this.total + 1)
+      if (this.insert(event.comment, true)) this.setTotal(this.totalCount + 1)
     } else if (event.kind === 'edited') this.update(event.comment)
     else if (event.kind === 'deleted') this.removed(event.id)
     else this.load()
@@ -225,8 +239,8 @@ export class Widget implements RenderContext {
     // The live stream may have delivered our own comment before this response did.
     const existing = this.nodes.get(result.comment.id)
     const node = existing || this.insert({ ...result.comment, replies: [] }, false)
-    this.status.textContent = result.held_because ? this.t.t('held') : ''
-    if (!existing && node && !result.held_because) this.setTotal(this.total + 1)
+    this.statusLine.textContent = result.held_because ? this.t.t('held') : ''
+    if (!existing && node && !result.held_because) this.setTotal(this.totalCount + 1)
     if (node) {
       node.el.classList.add('me')
       columnOf(node).querySelector(':scope > .ac')?.replaceWith(actions(this, node.c))
@@ -251,7 +265,7 @@ export class Widget implements RenderContext {
     const button = (e.target as Element).closest<HTMLElement>('[data-a]')
     if (!button || (button as HTMLButtonElement).disabled) return
     const article = button.closest<HTMLElement>('article')
-    const node = article ? this.nodes.get(Number(article.dataset.id)) : undefined
+    const node = article ? this.nodes.get(idOf(article)) : undefined
     const action = button.dataset.a
     if (action === 'sort') {
       this.sort = button.dataset.s as Sort
@@ -260,22 +274,38 @@ export class Widget implements RenderContext {
     } else if (action === 'more') this.load(true)
     else if (action === 'retry') this.load()
     else if (action === 'signin') {
-      const open = this.account.querySelector('form')
+      const open = this.accountBox.querySelector('form')
       if (open) open.remove()
-      else this.account.append(signInPanel(this))
-      this.account.querySelector('input')?.focus()
+      else this.accountBox.append(signInPanel(this))
+      this.accountBox.querySelector('input')?.focus()
     } else if (action === 'signout') {
       api(this.cfg, 'POST', 'auth/logout').catch(() => null)
       this.signOut()
     } else if (node) this.act(action!, node, button)
   }
 
-  act(action: string, node: Node, button: HTMLElement): void {
+  /** Who is asking to change comment id: its edit token, the session. */
+  auth(id: number): Record<string, string> {
+    const token = editToken(id)
+    const s = session()
+    const headers: Record<string, string> = token ? { 'X-Porch-Edit-Token': token } : {}
+    if (s) headers.Authorization = 'Bearer ' + s.token
+    return headers
+  }
+
+  act(action: string, node: Node, button: HTMLElement, source?: string): void {
     const column = columnOf(node)
     if (action === 'reply' || action === 'edit') {
       const open = column.querySelector<HTMLFormElement>(':scope > form')
       if (open) { open.querySelector('textarea')?.focus(); return }
-      const source = action === 'edit' ? this.sources.get(node.c.id) ?? (column.querySelector<HTMLElement>(':scope > .x')?.innerText || '') : ''
+      source ??= action === 'edit' ? this.sources.get(node.c.id) : ''
+      if (source == null) {
+        // After a reload the Markdown is on the server (for whoever may edit); the rendered text is the fallback.
+        api<{ text: string }>(this.cfg, 'GET', `comments/${node.c.id}/source`, undefined, this.auth(node.c.id))
+          .then((r) => r.text, () => column.querySelector<HTMLElement>(':scope > .x')?.innerText || '')
+          .then((text) => this.act(action, node, button, text))
+        return
+      }
       const form = postbox(this, action, node, source)
       if (action === 'edit') column.querySelector<HTMLElement>(':scope > .x')!.hidden = true
       column.querySelector(':scope > .ac')!.after(form)
@@ -286,10 +316,9 @@ export class Widget implements RenderContext {
       button.classList.add('danger')
       button.textContent = this.t.t('sure')
     } else if (action === 'really') {
-      const token = editToken(node.c.id)
-      api(this.cfg, 'DELETE', 'comments/' + node.c.id, undefined, token ? { 'X-Porch-Edit-Token': token } : {})
+      api(this.cfg, 'DELETE', 'comments/' + node.c.id, undefined, this.auth(node.c.id))
         .then(() => this.removed(node.c.id))
-        .catch((err) => { this.status.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
+        .catch((err) => { this.statusLine.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
     } else if (action === 'up' || action === 'down') {
       const wanted = action === 'up' ? 1 : -1
       const value = this.myVote(node.c.id) === wanted ? 0 : wanted
@@ -300,7 +329,7 @@ export class Widget implements RenderContext {
           column.querySelector(':scope > .ac')!.replaceWith(actions(this, node.c))
           column.querySelector<HTMLElement>(`:scope > .ac [data-a=${action}]`)?.focus()
         })
-        .catch((err) => { this.status.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
+        .catch((err) => { this.statusLine.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
     }
   }
 
@@ -315,8 +344,9 @@ export class Widget implements RenderContext {
   }
 
   signedIn(): void {
-    this.account.textContent = ''
+    this.accountBox.textContent = ''
     this.box.replaceChildren(postbox(this, 'new'))
+    if (this.loaded) this.markRead()
   }
 
   signOut(): void {
@@ -329,7 +359,7 @@ export class Widget implements RenderContext {
     const match = /^#comment-(\d+)$/.exec(location.hash)
     if (!match) return
     const id = Number(match[1])
-    for (let pages = 0; !this.nodes.has(id) && this.cursor && pages < MAX_PERMALINK_PAGES; pages++) await this.load(true)
+    for (let pages = 0; !this.nodes.has(id) && this.nextPage && pages < MAX_PERMALINK_PAGES; pages++) await this.load(true)
     const node = this.nodes.get(id)
     if (!node) return
     for (const old of Array.from(this.list.querySelectorAll('.hl'))) old.classList.remove('hl')

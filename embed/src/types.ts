@@ -23,6 +23,8 @@ export interface Comment {
   edited_at: string | null
   votes: Votes
   replies: Comment[]
+  /** Set by moderators; a thread page lists pinned comments first. */
+  pinned?: boolean
 }
 
 export interface ThreadPage {

@@ -7,7 +7,9 @@ from functools import partial
 from sqlalchemy import Engine
 
 from porch.config import Settings
+from porch.live import LiveHub
 from porch.live.memory import MemoryHub
+from porch.live.redis import RedisHub
 from porch.mail.senders import LogSender, MailSender, SmtpSender
 from porch.ratelimit import RateLimiter
 from porch.ratelimit.memory import MemoryRateLimiter
@@ -29,12 +31,19 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
     return MemoryRateLimiter()
 
 
+def build_live_hub(settings: Settings) -> LiveHub:
+    """Redis pub/sub when PORCH_REDIS_URL is set (every worker hears every write), else one process's memory."""
+    if settings.redis_url:
+        return RedisHub(settings.redis_url)
+    return MemoryHub()
+
+
 def build_context(settings: Settings, *, engine: Engine | None = None, mail: MailSender | None = None) -> Context:
     engine = engine or create_database_engine(settings.database_url)
     return Context(
         uow=partial(UnitOfWork, engine),
         mail=mail or build_mail_sender(settings),
         base_url=settings.base_url,
-        live=MemoryHub(),
+        live=build_live_hub(settings),
         limiter=build_rate_limiter(settings),
     )

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     max_request_bytes: int = 64 * 1024
     max_import_bytes: int = Field(256 * 1024 * 1024, description="an export file uploaded to the import API")
     redis_url: str | None = Field(
-        None, description="redis://host:6379/0 for rate limits shared by workers; unset: in-process"
+        None, description="redis://host:6379/0 for rate limits and live updates shared by workers; unset: in-process"
     )
     secure_cookies: bool | None = Field(None, description="Secure flag on cookies; default: when base_url is https")
     outbox_in_serve: bool | None = Field(

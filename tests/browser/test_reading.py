@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -95,6 +96,28 @@ def test_reader_who_only_reads_leaves_nothing_and_talks_only_to_porch(
     assert foreign == []
     to_blog = [url for _, url in requests if url.startswith(servers.blog.url)]
     assert to_blog == [post.url], "the widget itself fetches nothing from the blog"
+
+
+def test_a_pinned_comment_is_labelled(page: Page, make_post) -> None:  # type: ignore[no-untyped-def]
+    """Comments the thread API marks ``"pinned": true`` carry a "Pinned" label; others, and servers that
+    send no such field, none."""
+    post: Post = make_post()
+    pinned = post.comment("Read this first", name="Mo")
+    post.comment("An ordinary comment", name="Kate")
+
+    def mark_pinned(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        for comment in body["comments"]:
+            if comment["id"] == pinned:
+                comment["pinned"] = True  # as the moderation side of the thread API marks pins
+        route.fulfill(response=response, json=body)
+
+    page.route("**/api/v1/threads?*", mark_pinned)
+    page.goto(post.url)
+    widget = thread(page)
+    expect(widget.locator(f"#comment-{pinned} .m .bg")).to_have_text("Pinned")
+    expect(widget.locator("article .bg")).to_have_count(1)
 
 
 def test_language_from_attribute_and_from_the_browser(browser, make_post) -> None:  # type: ignore[no-untyped-def]

@@ -135,7 +135,7 @@ def test_hostile_host_css_does_not_break_the_widget(page: Page, make_post) -> No
 def test_the_widget_does_not_trust_even_the_server_with_html(page: Page, make_post, servers) -> None:  # type: ignore[no-untyped-def]
     """Defence in depth: a server (or proxy) sending unsafe or malformed HTML still cannot run code,
     and one comment's markup cannot spill into another's, even through the separators used to
-    parse a page of bodies at once."""
+    parse a page of bodies at once (each in its own box: a body that closes its box is found out)."""
     post: Post = make_post()
     bodies = [
         '<p>one</p><img src=x onerror="window.__xss=1"><script>window.__xss=2</script>',
@@ -143,20 +143,24 @@ def test_the_widget_does_not_trust_even_the_server_with_html(page: Page, make_po
         '<p>three</p><hr data-porch-split><p>still three</p>',
         "<ul><li>four, left open",
         '<p>five</p><iframe srcdoc="<script>parent.__xss=4</script>"></iframe><svg onload="window.__xss=5"></svg>',
+        '<p>six</p></div><div class="x"><p>forged, still six</p>',
+        "<p>seven</p>",
     ]
     comments = [{"id": n + 1, "parent": None, "status": "published", "deleted": False,
                  "author": {"name": f"Person {n}", "website": "javascript:window.__xss=6", "person": None},
                  "body_html": body, "created_at": "2026-11-23T12:00:00Z", "edited_at": None,
                  "votes": {"up": 0, "down": 0, "score": 0}, "replies": []} for n, body in enumerate(bodies)]
-    thread_page = {"site": post.site.key, "thread": None, "sort": "oldest", "total": 5, "top_level_total": 5,
+    thread_page = {"site": post.site.key, "thread": None, "sort": "oldest", "total": 7, "top_level_total": 7,
               "comments": comments, "next_cursor": None, "edit_window_seconds": 900, "max_depth": 6}
     page.route("**/api/v1/threads?*", lambda route: route.fulfill(json=thread_page))
     page.goto(post.url)
     widget = thread(page)
-    expect(widget.locator("article")).to_have_count(5)
+    expect(widget.locator("article")).to_have_count(7)
     texts = widget.locator("article .x").all_inner_texts()
-    assert [t.split("\n")[0] for t in texts] == ["one", "two link ok", "three", "four, left open", "five"]
+    firsts = [t.split("\n")[0] for t in texts]
+    assert firsts == ["one", "two link ok", "three", "four, left open", "five", "six", "seven"]
     assert "still three" in texts[2]
+    assert "forged, still six" in texts[5]
     audit = page.evaluate("""() => {
         const root = document.querySelector('#porch-thread').shadowRoot;
         return {flag: window.__xss === undefined ? null : window.__xss,

@@ -66,9 +66,18 @@ def test_edit_and_delete_within_the_window(page: Page, make_post) -> None:  # ty
     mine.get_by_role("button", name="Save").click()
     expect(mine.locator(".cb > .x")).to_have_text("First, properly")
     expect(mine.locator(".ed")).to_have_text("· edited")
-    # Still editable after a reload: the edit token is remembered in this browser.
+    # Still editable after a reload: the edit token is remembered in this browser, and the editor
+    # starts from the Markdown the server keeps, not from the rendered text.
     page.reload()
     mine = thread(page).locator("article", has_text="First, properly")
+    with page.expect_response(lambda r: r.url.endswith("/source")) as source:
+        mine.get_by_role("button", name="Edit").click()
+    assert source.value.status == 200
+    expect(mine.locator("form textarea")).to_have_value("First, *properly*")
+    mine.get_by_role("button", name="Cancel").click()
+    expect(mine.locator("form")).to_have_count(0)
+    # Someone else's comment offers no editor (its source is refused: tests/integration/test_comments.py).
+    expect(thread(page).locator(f"#comment-{other}").get_by_role("button", name="Edit")).to_have_count(0)
     mine.get_by_role("button", name="Delete").click()
     mine.get_by_role("button", name="Delete for good?").click()
     expect(thread(page).locator("article", has_text="First, properly")).to_have_count(0)
@@ -82,7 +91,7 @@ def test_a_deleted_comment_with_replies_stays_as_a_tombstone(page: Page, make_po
     widget.get_by_role("textbox", name="Join the conversation…").fill("Parent")
     widget.get_by_role("button", name="Post comment").click()
     parent = widget.locator("article.me")
-    parent_id = int(parent.get_attribute("data-id") or 0)
+    parent_id = int((parent.get_attribute("id") or "").removeprefix("comment-"))
     post.comment("A reply from elsewhere", name="Dawud", parent=parent_id)
     page.reload()
     parent = thread(page).locator(f"#comment-{parent_id}")

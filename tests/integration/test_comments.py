@@ -283,3 +283,30 @@ def test_the_demo_conversation_round_trips(client: TestClient, ctx: Context) -> 
         assert any(reply["author"]["name"] == "Carma" for reply in top["replies"])
     assert {c["author"]["name"] for c in everyone} == {"Linda Della Donna", "Carma", "Kate", "Dawud Miracle", "Suzanne"}
     assert read_thread(client, site, second.url)["total"] == 3
+
+
+def test_the_markdown_source_is_given_only_to_whoever_may_edit(client: TestClient, ctx: Context, clock: Clock) -> None:
+    """GET /api/v1/comments/{id}/source pre-fills the embed's editor with Markdown, not rendered text."""
+    from porch.services.accounts import add_user, grant_site_role
+
+    site = make_site(ctx, edit_window_seconds=600)
+    add_user(ctx, "mod@example.org", "moderator password", is_admin=False, name="Mod")
+    grant_site_role(ctx, site.id, "mod@example.org", "moderator")
+    moderator = _bearer(client, "mod@example.org", "moderator password")
+    posted = post_comment(client, site, "I *love* [this](https://example.org/)")
+    url = f"/api/v1/comments/{posted['comment']['id']}/source"
+    mine = client.get(url, headers={"X-Porch-Edit-Token": posted["edit_token"], "Origin": BLOG_ORIGIN})
+    assert mine.status_code == 200, mine.text
+    assert mine.json() == {"id": posted["comment"]["id"], "text": "I *love* [this](https://example.org/)"}
+    assert mine.headers["cache-control"] == "no-store"
+    assert client.get(url).status_code == 401
+    wrong = client.get(url, headers={"X-Porch-Edit-Token": "x" * 32})
+    assert wrong.status_code == 403 and wrong.json()["code"] == "not_author"
+    assert client.get("/api/v1/comments/12345/source", headers={"X-Porch-Edit-Token": "t"}).status_code == 404
+    clock.advance(minutes=10)
+    late = client.get(url, headers={"X-Porch-Edit-Token": posted["edit_token"]})
+    assert late.status_code == 403 and late.json()["code"] == "edit_window_closed"
+    assert client.get(url, headers=moderator).json()["text"] == "I *love* [this](https://example.org/)"
+    client.delete(url.removesuffix("/source"), headers=moderator)
+    gone = client.get(url, headers=moderator)
+    assert gone.status_code == 403 and gone.json()["code"] == "comment_deleted"

@@ -1,6 +1,5 @@
 // German: one message per line, in the order of the keys in en.ts.
-export default `{n} Kommentar|{n} Kommentare
-Noch keine Kommentare. Beginnen Sie das Gespräch!
+export default `Noch keine Kommentare. Beginnen Sie das Gespräch!
 Kommentare sortieren
 Älteste
 Neueste
@@ -47,4 +46,5 @@ Kommentar von {name}
 Antworten an {name}
 Kommentare
 Neuer Kommentar von {name}
-gerade eben`
+gerade eben
+Angeheftet`

@@ -1,7 +1,6 @@
 // English, and the list of messages: every other language gives one line per key, in this order.
-// Plural forms are "one|other". {name} and {n} are filled in at run time.
+// Plural forms are "one|other". {name} and {n} are filled in at run time. "N comments" is in count.ts.
 export default {
-  comments: '{n} comment|{n} comments',
   empty: 'No comments yet. Start the conversation!',
   sort: 'Sort comments',
   oldest: 'Oldest',
@@ -50,4 +49,5 @@ export default {
   label: 'Comments',
   newComment: 'New comment by {name}',
   now: 'just now',
+  pinned: 'Pinned',
 }

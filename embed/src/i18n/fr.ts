@@ -1,6 +1,5 @@
 // French: one message per line, in the order of the keys in en.ts.
-export default `{n} commentaire|{n} commentaires
-Aucun commentaire pour l’instant. Lancez la conversation !
+export default `Aucun commentaire pour l’instant. Lancez la conversation !
 Trier les commentaires
 Plus anciens
 Plus récents
@@ -47,4 +46,5 @@ Commentaire de {name}
 Réponses à {name}
 Commentaires
 Nouveau commentaire de {name}
-à l’instant`
+à l’instant
+Épinglé`

@@ -7,9 +7,9 @@ connection per reader to the page's channel. The port is :class:`LiveHub`; adapt
 - :class:`NoLive` — publishes nowhere, never delivers: the default, so code and tests that
   do not care about live updates need nothing;
 - ``memory.MemoryHub`` — one process: right for ``porch serve --workers 1`` and tests. With
-  several workers a reader only hears about writes handled by its own worker (a shared
-  broker adapter, e.g. Redis pub/sub, would lift that; readers still see every comment on
-  their next load).
+  several workers a reader only hears about writes handled by its own worker;
+- ``redis.RedisHub`` — shared by every worker through Redis pub/sub, chosen when
+  ``PORCH_REDIS_URL`` is set (``bootstrap.build_live_hub``).
 """
 
 from __future__ import annotations
@@ -47,7 +47,16 @@ class Delivery:
     event: CommentEvent | None  # None: events were dropped for this reader; it should reload
 
 
+class LiveUnavailable(Exception):
+    """The hub cannot deliver right now (its broker is unreachable): readers should fall back to polling."""
+
+
 class Subscription(Protocol):
+    async def ready(self) -> None:
+        """Return once every event published from now on will reach this subscriber; raises
+        :class:`LiveUnavailable` when that cannot be promised. Streams await it before answering."""
+        ...
+
     async def next(self) -> Delivery:
         """Wait for the next event on the channel."""
         ...
@@ -68,6 +77,9 @@ class LiveHub(Protocol):
 
 
 class _Silence:
+    async def ready(self) -> None:
+        return None
+
     async def next(self) -> Delivery:
         import asyncio
 

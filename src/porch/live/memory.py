@@ -50,6 +50,9 @@ class MemorySubscription:
             return
         self._queue.put_nowait(delivery)
 
+    async def ready(self) -> None:
+        return None  # registered with the hub on subscribe: nothing published since is missed
+
     async def next(self) -> Delivery:
         delivery = await self._queue.get()
         if delivery.event is None:

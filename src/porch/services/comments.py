@@ -232,6 +232,15 @@ def _changeable_comment(
     return comment, site, thread
 
 
+def comment_source(ctx: Context, comment_id: int, requester: Requester, *, edit_token: str | None = None) -> str:
+    """A comment's Markdown, for its editor: only to whoever may edit it now (as ``edit_comment``)."""
+    with ctx.uow() as uow:
+        comment, _site, _thread = _changeable_comment(uow, comment_id, requester, edit_token, ctx.clock())
+    if comment.status == CommentStatus.DELETED:
+        raise Forbidden("a deleted comment cannot be edited", code="comment_deleted")
+    return comment.body_source
+
+
 def edit_comment(
     ctx: Context, comment_id: int, body: str, requester: Requester, *, edit_token: str | None = None
 ) -> Comment:

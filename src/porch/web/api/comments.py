@@ -10,7 +10,16 @@ from porch.services import comments as comment_service
 from porch.services.context import Context
 from porch.services.requesters import Requester
 from porch.web.api.deps import get_context, get_requester
-from porch.web.api.schemas import CommentEdit, CommentIn, CommentOut, PostedCommentOut, Problem, VoteIn, VoteOut
+from porch.web.api.schemas import (
+    CommentEdit,
+    CommentIn,
+    CommentOut,
+    CommentSourceOut,
+    PostedCommentOut,
+    Problem,
+    VoteIn,
+    VoteOut,
+)
 from porch.web.api.serialize import comment_json, iso
 
 router = APIRouter(prefix="/api/v1/comments", tags=["comments"])
@@ -39,6 +48,19 @@ async def create_comment(
         "held_because": posted.held_because,
     }
     return JSONResponse(body, status_code=201, headers={"Location": f"/api/v1/comments/{posted.comment.id}"})
+
+
+@router.get("/{comment_id}/source", response_model=CommentSourceOut, responses=PROBLEMS)
+async def get_comment_source(
+    comment_id: int, edit_token: str | None = EDIT_TOKEN,
+    ctx: Context = Depends(get_context), requester: Requester = Depends(get_requester),
+) -> JSONResponse:
+    """The comment's Markdown, for the editor: to its author within the edit window (edit token or
+    session) and to moderators, like PATCH; everyone else gets the rendered comment only."""
+    text = await run_in_threadpool(
+        comment_service.comment_source, ctx, comment_id, requester, edit_token=edit_token
+    )
+    return JSONResponse({"id": comment_id, "text": text}, headers={"Cache-Control": "no-store"})
 
 
 @router.patch("/{comment_id}", response_model=CommentOut, responses=PROBLEMS)

@@ -24,7 +24,7 @@ from porch.services.requesters import Requester
 from porch.web.api.deps import get_context, get_requester
 from porch.web.api.schemas import Problem
 from porch.web.api.serialize import comment_json, iso
-from porch.web.api.stream import STREAM_SECONDS, _messages
+from porch.web.api.stream import STREAM_SECONDS, _messages, subscribed
 
 router = APIRouter(prefix="/api/v1", tags=["inbox"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {code: {"model": Problem} for code in (401, 403, 404, 409, 422)}
@@ -219,6 +219,7 @@ async def stream_inbox(
     """New activity in your inbox as server-sent events (the comment, as in a thread page)."""
     site_id, key = inbox_service.inbox_channel(account.person_id)
     subscription = ctx.live.subscribe(site_id, key)
+    await subscribed(subscription)
     return StreamingResponse(
         _messages(subscription, STREAM_SECONDS),
         media_type="text/event-stream",

@@ -101,6 +101,11 @@ class PostedCommentOut(BaseModel):
     held_because: str | None = Field(description="why the comment waits for a moderator, when it does")
 
 
+class CommentSourceOut(BaseModel):
+    id: int
+    text: str = Field(description="the Markdown the comment was written in, for its editor")
+
+
 class VoteOut(BaseModel):
     comment: int
     votes: VotesOut

@@ -17,12 +17,12 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from porch.domain.threads import thread_key
-from porch.live import Delivery, Subscription
+from porch.live import Delivery, LiveUnavailable, Subscription
 from porch.services.comments import get_site
 from porch.services.context import Context
 from porch.web.api.deps import get_context
@@ -69,10 +69,21 @@ async def _messages(subscription: Subscription, lifetime: float) -> AsyncIterato
         subscription.close()
 
 
+async def subscribed(subscription: Subscription) -> None:
+    """Answer only once nothing published from now on can be missed; 503 when the hub cannot promise it
+    (a shared broker down: the embed then polls)."""
+    try:
+        await subscription.ready()
+    except LiveUnavailable as exc:
+        subscription.close()
+        raise HTTPException(503, str(exc), headers={"Retry-After": "30"}) from exc
+
+
 @router.get(
     "/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}, 404: {"model": Problem}, 422: {"model": Problem}},
+    responses={200: {"content": {"text/event-stream": {}}}, 404: {"model": Problem}, 422: {"model": Problem},
+               503: {"model": Problem}},
 )
 async def stream_thread(
     site: str = Query(description="the site's public key"),
@@ -84,6 +95,7 @@ async def stream_thread(
     site_id, key = await run_in_threadpool(_channel, ctx, site, uri)
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
     subscription = ctx.live.subscribe(site_id, key, after=after)
+    await subscribed(subscription)
     return StreamingResponse(
         _messages(subscription, STREAM_SECONDS),
         media_type="text/event-stream",
