@@ -106,15 +106,19 @@ class OutboxWorker:
         outbox.record_delivery(self.ctx, job, detail)
 
     def run_until(self, stop: threading.Event) -> None:
-        """Loop until ``stop`` is set; sleeps ``poll_seconds`` only when there was nothing to do."""
+        """Loop until ``stop`` is set. When there was nothing to do it waits ``poll_seconds``, or less:
+        ``ctx.nudge_outbox()`` (a commit that queued a sign-in link) wakes it at once. Whoever sets
+        ``stop`` nudges too, so stopping does not wait out the poll."""
+        wakeup = self.ctx.outbox_wakeup
         while not stop.is_set():
+            wakeup.clear()  # before the round: a nudge during it makes the next wait return at once
             try:
                 busy = self.run_once()
             except Exception:  # the database may be briefly away: say so and try again next round
                 log.exception("outbox worker round failed")
                 busy = 0
-            if not busy:
-                stop.wait(self.options.poll_seconds)
+            if not busy and not stop.is_set():
+                wakeup.wait(self.options.poll_seconds)
 
     def close(self) -> None:
         try:
@@ -140,6 +144,7 @@ def outbox_lifespan(ctx: Context, enabled: bool, options: WorkerOptions | None =
             yield
         finally:
             stop.set()
+            ctx.nudge_outbox()
             await task
             await asyncio.to_thread(worker.close)
 
@@ -158,8 +163,12 @@ def run_worker_command(settings: Any, *, name: str | None = None, once: bool = F
         options=WorkerOptions(poll_seconds=settings.outbox_poll_seconds, lease_seconds=settings.outbox_lease_seconds),
     )
     stop = threading.Event()
+    def on_signal(*_: Any) -> None:
+        stop.set()
+        ctx.nudge_outbox()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, on_signal)
     log.info("outbox worker %s started", worker.name)
     try:
         if once:

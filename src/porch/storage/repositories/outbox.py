@@ -79,17 +79,23 @@ class OutboxRepository:
         rows = self._db.execute(select(outbox_jobs).where(outbox_jobs.c.id.in_(ids)).order_by(outbox_jobs.c.id))
         return [_job(row) for row in rows]
 
-    def mark_delivered(self, job_id: int, now: datetime) -> None:
-        self._db.execute(
-            update(outbox_jobs)
-            .where(outbox_jobs.c.id == job_id)
-            .values(status=JobStatus.DELIVERED.value, delivered_at=now, claimed_by=None, claimed_until=None,
-                    last_error=None)
-        )
+    def mark_delivered(self, job_id: int, now: datetime, *, payload: dict[str, Any] | None = None) -> None:
+        """Done for good; ``payload``, when given, replaces the stored one (secrets scrubbed)."""
+        values: dict[str, Any] = {
+            "status": JobStatus.DELIVERED.value, "delivered_at": now, "claimed_by": None, "claimed_until": None,
+            "last_error": None,
+        }
+        if payload is not None:
+            values["payload"] = payload
+        self._db.execute(update(outbox_jobs).where(outbox_jobs.c.id == job_id).values(**values))
 
-    def mark_failed(self, job_id: int, *, error: str, retry_at: datetime | None) -> None:
+    def mark_failed(
+        self, job_id: int, *, error: str, retry_at: datetime | None, payload: dict[str, Any] | None = None
+    ) -> None:
         """Schedule another try at ``retry_at``, or (None) give the job up."""
         values: dict[str, Any] = {"claimed_by": None, "claimed_until": None, "last_error": error[:2000]}
+        if payload is not None:
+            values["payload"] = payload
         if retry_at is None:
             values["status"] = JobStatus.DEAD.value
         else:
