@@ -37,4 +37,5 @@ def build_context(settings: Settings, *, engine: Engine | None = None, mail: Mai
         base_url=settings.base_url,
         live=MemoryHub(),
         limiter=build_rate_limiter(settings),
+        allow_private_webhooks=settings.allow_private_webhooks,
     )

@@ -34,6 +34,8 @@ class Context:
     # Set after a commit that queued mail someone is waiting for (a sign-in link): the outbox
     # worker of this process stops its idle wait at once instead of at its next poll.
     outbox_wakeup: threading.Event = field(default_factory=threading.Event)
+    # Webhooks to loopback/private addresses (PORCH_ALLOW_PRIVATE_WEBHOOKS): tests, intranets.
+    allow_private_webhooks: bool = False
 
     def nudge_outbox(self) -> None:
         self.outbox_wakeup.set()
