@@ -86,6 +86,15 @@ def record_failure(ctx: Context, job: OutboxJob, error: str, *, first_retry: tim
     return not dead
 
 
+def purge_finished_jobs(ctx: Context, *, retention: timedelta, limit: int) -> int:
+    """Delete up to ``limit`` delivered or dead jobs (with their attempts) finished more than
+    ``retention`` ago, in one short transaction; returns how many went."""
+    with ctx.uow(write=True) as uow:
+        purged = outbox(uow).purge_finished(before=ctx.clock() - retention, limit=limit)
+        uow.commit()
+    return purged
+
+
 def release_claims(ctx: Context, worker: str) -> int:
     """A worker stopping cleanly hands its claimed jobs back at once."""
     with ctx.uow(write=True) as uow:

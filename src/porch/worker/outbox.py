@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -40,6 +40,16 @@ class WorkerOptions:
     batch_size: int = 20
     first_retry_seconds: float = 30.0
     digest_check_seconds: float = 60.0
+    retention: timedelta = timedelta(days=14)  # finished jobs older than this are purged
+    purge_check_seconds: float = 3600.0  # how often to purge; sooner while a full batch was found
+    purge_batch_size: int = 1000  # rows per purge transaction: short transactions, whatever the backlog
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> WorkerOptions:
+        return cls(
+            poll_seconds=settings.outbox_poll_seconds, lease_seconds=settings.outbox_lease_seconds,
+            retention=timedelta(days=settings.outbox_retention_days),
+        )
 
 
 def default_worker_name() -> str:
@@ -59,6 +69,7 @@ class OutboxWorker:
         self.http = http or httpx.Client(follow_redirects=False)
         self._owns_http = http is None
         self._next_digest_check = 0.0
+        self._next_purge: datetime | None = None  # by the Context's clock: tests move it by hand
         self.handlers: dict[str, Handler] = {
             "comment_event": notifications.fan_out_comment_event,
             "mail": notifications.send_mail_job,
@@ -66,10 +77,19 @@ class OutboxWorker:
         }
 
     def run_once(self) -> int:
-        """Queue due digests (at most once a minute), then claim and deliver one batch; returns jobs run."""
+        """Queue due digests (at most once a minute), purge finished jobs past their retention (hourly, in
+        bounded batches), then claim and deliver one batch; returns jobs run."""
         if time.monotonic() >= self._next_digest_check:
             self._next_digest_check = time.monotonic() + self.options.digest_check_seconds
             notifications.enqueue_due_digests(self.ctx)
+        now = self.ctx.clock()
+        if self._next_purge is None or now >= self._next_purge:
+            purged = outbox.purge_finished_jobs(
+                self.ctx, retention=self.options.retention, limit=self.options.purge_batch_size
+            )
+            # A full batch means more is waiting: take the next one next round, not in an hour.
+            full = purged >= self.options.purge_batch_size
+            self._next_purge = now + timedelta(seconds=0 if full else self.options.purge_check_seconds)
         jobs = outbox.claim_due_jobs(
             self.ctx, worker=self.name, lease=timedelta(seconds=self.options.lease_seconds),
             limit=self.options.batch_size,
@@ -160,7 +180,7 @@ def run_worker_command(settings: Any, *, name: str | None = None, once: bool = F
     ctx = build_context(settings)
     worker = OutboxWorker(
         ctx, name=name,
-        options=WorkerOptions(poll_seconds=settings.outbox_poll_seconds, lease_seconds=settings.outbox_lease_seconds),
+        options=WorkerOptions.from_settings(settings),
     )
     stop = threading.Event()
     def on_signal(*_: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -113,6 +113,26 @@ class OutboxRepository:
             .values(claimed_by=None, claimed_until=None)
         )
         return int(result.rowcount)
+
+    def purge_finished(self, *, before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` delivered/dead jobs whose last run was due before ``before``, and
+        their attempts. ``run_after`` is when a job's last attempt was due (it only moves forward on a
+        retry), so it dates the job's end; the (status, run_after) index finds the oldest at once."""
+        ids = list(
+            self._db.execute(
+                select(outbox_jobs.c.id)
+                .where(
+                    outbox_jobs.c.status.in_([JobStatus.DELIVERED.value, JobStatus.DEAD.value]),
+                    outbox_jobs.c.run_after < before,
+                )
+                .order_by(outbox_jobs.c.run_after)
+                .limit(limit)
+            ).scalars()
+        )
+        if ids:
+            self._db.execute(delete(outbox_attempts).where(outbox_attempts.c.job_id.in_(ids)))
+            self._db.execute(delete(outbox_jobs).where(outbox_jobs.c.id.in_(ids)))
+        return len(ids)
 
     def get_by_key(self, key: str) -> OutboxJob | None:
         row = self._db.execute(select(outbox_jobs).where(outbox_jobs.c.idempotency_key == key)).first()
