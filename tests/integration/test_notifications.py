@@ -388,3 +388,29 @@ def test_a_german_sites_confirmation_and_moderation_mails_are_in_german(
     assert labelled_link(moderation, "Freigeben").startswith("/notifications/moderate?token=")
     assert labelled_link(moderation, "Ablehnen").startswith("/notifications/moderate?token=")
     assert "Sie moderieren Vögel auf Porch." in moderation.text
+
+
+def test_a_weekly_digest_waits_a_week_and_speaks_the_sites_language(
+    client: TestClient, ctx: Context, clock: Clock, sink: SmtpSink, worker: OutboxWorker
+) -> None:
+    site = make_site(ctx, "Vögel", language="de")
+    add_user(ctx, "carma@example.org", PASSWORD, is_admin=False, name="Carma")
+    token = log_in(client, "carma@example.org")
+    followed = client.post("/api/v1/subscriptions", json={"site": site.key, "frequency": "weekly"},
+                           headers={"Authorization": f"Bearer {token}"})
+    assert followed.json() == {"status": "following"}
+    clock.advance(minutes=5)
+    post_comment(client, site, "Die Mauersegler sind zurück", name="Jürgen\r\nBcc: victim@example.org")
+    deliver(worker)
+    clock.advance(days=1)
+    deliver(worker)
+    assert sink.received == []  # a day is not a week
+    clock.advance(days=6)
+    deliver(worker)
+    (digest,) = sink.received
+    assert digest.subject == "[Vögel] 1 neuer Kommentar zu „Vögel“"
+    assert "Jürgen Bcc: victim@example.org zu „https://blog.example/2026/11/a-post.html“" in digest.text
+    assert "Sie haben eine wöchentliche Zusammenfassung gewählt." in digest.text
+    assert "Diese E-Mails abbestellen: http://porch.test/notifications/unsubscribe?token=" in digest.text
+    names = [line.split(":", 1)[0].lower() for line in digest.raw_header_lines if not line[:1].isspace()]
+    assert "bcc" not in names and digest.rcpt_tos == ("carma@example.org",)
