@@ -45,3 +45,14 @@ def flatten(comments: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out.append(comment)
         stack.extend(reversed(comment["replies"]))
     return out
+
+
+def deliver_outbox(ctx: Context) -> int:
+    """Run an outbox worker in this thread until nothing is due: queued mail has been sent when it returns."""
+    from porch.worker.outbox import OutboxWorker
+
+    worker = OutboxWorker(ctx, name="test-deliver")
+    try:
+        return worker.run_until_idle()
+    finally:
+        worker.close()

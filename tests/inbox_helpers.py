@@ -14,6 +14,7 @@ from porch.mail.senders import LogSender
 from porch.services.accounts import add_user
 from porch.services.context import Context, new_token, token_hash
 from porch.storage.schema import comments, threads
+from tests.factories import deliver_outbox
 
 PASSWORD = "correct horse battery"
 
@@ -63,7 +64,8 @@ def inbox(client: TestClient, headers: dict[str, str], **params: Any) -> dict[st
     return dict(response.json())
 
 
-def token_from(mail: LogSender, path: str) -> str:
+def token_from(ctx: Context, mail: LogSender, path: str) -> str:
+    deliver_outbox(ctx)  # account mail goes out through the outbox
     match = re.search(rf"{re.escape(path)}\?token=([\w-]+)", mail.sent[-1].text)
     assert match, mail.sent[-1].text
     return match.group(1)

@@ -46,4 +46,5 @@ def build_context(settings: Settings, *, engine: Engine | None = None, mail: Mai
         base_url=settings.base_url,
         live=build_live_hub(settings),
         limiter=build_rate_limiter(settings),
+        allow_private_webhooks=settings.allow_private_webhooks,
     )

@@ -30,6 +30,12 @@ class Settings(BaseSettings):
         None, description="deliver mail/webhooks from inside `porch serve`; default: yes unless given a context"
     )
     outbox_poll_seconds: float = Field(2.0, gt=0, description="how often an idle outbox worker looks for jobs")
+    allow_private_webhooks: bool = Field(
+        False, description="let webhooks reach loopback/private/link-local addresses (tests, intranets); SSRF guard off"
+    )
+    outbox_retention_days: float = Field(
+        14.0, gt=0, description="delivered and given-up outbox jobs (and their attempt log) are kept this long"
+    )
     outbox_lease_seconds: float = Field(120.0, gt=0, description="how long a claimed job is a worker's own")
 
     @field_validator("base_url")

@@ -40,6 +40,7 @@ from porch.storage.migrate import upgrade
 from porch.storage.unit_of_work import UnitOfWork
 from porch.web.app import create_app
 from porch.worker import feeds as poller
+from tests.factories import deliver_outbox
 
 PASSWORD = "correct horse battery"
 CHROMIUM = "/usr/bin/chromium"  # Debian's, never a downloaded one
@@ -188,6 +189,7 @@ def test_a_readers_day_in_the_inbox(chromium: Browser, world: World) -> None:
 
     # He signs up; opening the mailed link claims his anonymous history on both sites.
     register_account(world.ctx, "william@example.org", PASSWORD, "William")
+    deliver_outbox(world.ctx)
     link = re.search(r"https?://\S+/auth/verify\?token=[\w-]+", world.mail.sent[-1].text).group(0)  # type: ignore[union-attr]
     page = chromium.new_context().new_page()
     page.goto(link)
@@ -235,6 +237,7 @@ def test_a_readers_day_in_the_inbox(chromium: Browser, world: World) -> None:
 def test_subscribing_to_a_comment_feed(chromium: Browser, world: World) -> None:
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     register_account(world.ctx, "linda@example.org", PASSWORD, "Linda")
+    deliver_outbox(world.ctx)
     link = re.search(r"https?://\S+/auth/verify\?token=[\w-]+", world.mail.sent[-1].text).group(0)  # type: ignore[union-attr]
     page = chromium.new_context().new_page()
     page.goto(link)

@@ -80,3 +80,19 @@ def test_signing_out_ends_the_session(client: TestClient, ctx: Context) -> None:
     _sign_in(client, "owner@example.org")
     assert client.post("/admin/logout", follow_redirects=False).status_code == 303
     assert client.get("/admin/", follow_redirects=False).status_code == 303
+
+
+def test_owners_choose_the_language_of_notification_mails(client: TestClient, ctx: Context) -> None:
+    blog, _ = _people(ctx)
+    form = {"edit_window_seconds": "60", "moderation": "publish", "max_comment_length": "5000",
+            "max_depth": "4", "origins": "https://blog.example", "language": "fr"}
+    _sign_in(client, "owner@example.org")
+    page = client.get(f"/admin/sites/{blog}")
+    assert '<select id="language" name="language">' in page.text and '<option value="en" selected>' in page.text
+    saved = client.post(f"/admin/sites/{blog}/settings", data=form, follow_redirects=False)
+    assert saved.status_code == 303 and find_site(ctx, "blog").settings.language == "fr"
+    assert '<option value="fr" selected>' in client.get(f"/admin/sites/{blog}").text
+
+    invalid = client.post(f"/admin/sites/{blog}/settings", data={**form, "language": "tlh"})
+    assert invalid.status_code == 422 and "expected one of en, fr, de" in invalid.text
+    assert find_site(ctx, "blog").settings.language == "fr"

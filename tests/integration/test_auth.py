@@ -9,25 +9,28 @@ from fastapi.testclient import TestClient
 from porch.mail.senders import LogSender
 from porch.services.context import Context
 from tests.conftest import Clock
-from tests.factories import make_site, post_comment
+from tests.factories import deliver_outbox, make_site, post_comment
 
 PASSWORD = "correct horse battery"
 
 
-def _token_from(mail: LogSender, path: str) -> str:
+def _token_from(ctx: Context, mail: LogSender, path: str) -> str:
+    deliver_outbox(ctx)  # account mail goes out through the outbox
     match = re.search(rf"{re.escape(path)}\?token=([\w-]+)", mail.sent[-1].text)
     assert match, mail.sent[-1].text
     return match.group(1)
 
 
-def test_register_confirm_login_me_logout(client: TestClient, mail: LogSender) -> None:
+def test_register_confirm_login_me_logout(client: TestClient, ctx: Context, mail: LogSender) -> None:
     response = client.post(
         "/api/v1/auth/register", json={"email": "Linda@Example.org", "password": PASSWORD, "name": "Linda Della Donna"}
     )
     assert response.status_code == 201
     assert response.json()["email"] == "linda@example.org" and response.json()["email_verified"] is False
+    assert mail.sent == []  # queued in the outbox with the token, sent by the worker
+    deliver_outbox(ctx)
     assert len(mail.sent) == 1 and mail.sent[0].to == "linda@example.org"
-    token = _token_from(mail, "/auth/verify")
+    token = _token_from(ctx, mail, "/auth/verify")
 
     confirmed = client.post("/api/v1/auth/verify", json={"token": token})
     assert confirmed.status_code == 200 and confirmed.json()["email_verified"] is True
@@ -66,9 +69,9 @@ def test_registration_validates_and_refuses_duplicates(client: TestClient) -> No
     assert duplicate.status_code == 409 and duplicate.json()["code"] == "account_exists"
 
 
-def test_magic_link_signs_in_once(client: TestClient, mail: LogSender, clock: Clock) -> None:
+def test_magic_link_signs_in_once(client: TestClient, ctx: Context, mail: LogSender, clock: Clock) -> None:
     assert client.post("/api/v1/auth/magic-link", json={"email": "dawud@example.org"}).status_code == 202
-    token = _token_from(mail, "/auth/magic")
+    token = _token_from(ctx, mail, "/auth/magic")
     page = client.get(f"/auth/magic?token={token}")  # opening the link does not spend it
     assert page.status_code == 200 and token in page.text
     session = client.post("/api/v1/auth/magic-link/redeem", json={"token": token})
@@ -77,14 +80,14 @@ def test_magic_link_signs_in_once(client: TestClient, mail: LogSender, clock: Cl
     assert reused.status_code == 401 and reused.json()["code"] == "invalid_token"
     # An expired link is refused too.
     client.post("/api/v1/auth/magic-link", json={"email": "dawud@example.org"})
-    late = _token_from(mail, "/auth/magic")
+    late = _token_from(ctx, mail, "/auth/magic")
     clock.advance(minutes=21)
     assert client.post("/api/v1/auth/magic-link/redeem", json={"token": late}).status_code == 401
 
 
-def test_magic_link_form_sets_the_first_party_cookie(client: TestClient, mail: LogSender) -> None:
+def test_magic_link_form_sets_the_first_party_cookie(client: TestClient, ctx: Context, mail: LogSender) -> None:
     client.post("/api/v1/auth/magic-link", json={"email": "suzanne@example.org"})
-    token = _token_from(mail, "/auth/magic")
+    token = _token_from(ctx, mail, "/auth/magic")
     response = client.post("/auth/magic", data={"token": token}, follow_redirects=False)
     assert response.status_code == 303 and "porch_session" in response.cookies
     assert client.get("/api/v1/me").json()["email"] == "suzanne@example.org"
@@ -106,7 +109,7 @@ def test_confirming_an_address_takes_over_its_anonymous_history(
     site = make_site(ctx)
     before = post_comment(client, site, "as a guest", email="william@example.org")["comment"]
     client.post("/api/v1/auth/register", json={"email": "william@example.org", "password": PASSWORD})
-    client.post("/api/v1/auth/verify", json={"token": _token_from(mail, "/auth/verify")})
+    client.post("/api/v1/auth/verify", json={"token": _token_from(ctx, mail, "/auth/verify")})
     with ctx.uow() as uow:
         owner = uow.people.email_owner("william@example.org")
         account = uow.accounts.get_by_email("william@example.org")

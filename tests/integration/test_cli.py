@@ -169,6 +169,7 @@ def test_site_set_finds_the_site_by_key_too(porch: Porch) -> None:
         ("edit_window_seconds=soon", "setting edit_window_seconds: expected a whole number, got 'soon'"),
         ("edit_window_seconds=-5", "setting edit_window_seconds: must not be negative"),
         ("require_name=perhaps", "setting require_name: expected true or false, got 'perhaps'"),
+        ("language=es", "setting language: expected one of en, fr, de, got 'es'"),
         ("origins=ftp://blog.example", "origin 'ftp://blog.example': expected scheme://host[:port]"),
     ],
 )
@@ -181,6 +182,13 @@ def test_site_set_refuses_bad_settings_with_a_clear_message(porch: Porch, assign
     assert error.startswith("error: ")
     assert message in error
     assert porch.site("blog") == before
+
+
+def test_site_set_chooses_the_language_of_notification_mails(porch: Porch) -> None:
+    porch.ok("site", "add", "blog", "--origin", "https://blog.example")
+    assert porch.site("blog")["settings"]["language"] == "en"
+    porch.ok("site", "set", "blog", "language=fr")
+    assert porch.site("blog")["settings"]["language"] == "fr"
 
 
 def test_site_set_needs_setting_equals_value(porch: Porch) -> None:

@@ -197,7 +197,7 @@ def test_subscriptions_refuse_bad_urls_and_private_hosts_are_not_fetched(
     with httpx.Client() as http:
         report = poller.poll_once(ctx, http)  # the default: loopback and private addresses are refused
     assert report.failed == 1 and feed_server.requests == []
-    assert "private address" in client.get("/api/v1/me/feeds", headers=linda).json()["feeds"][0]["status"]
+    assert "127.0.0.1 is a loopback" in client.get("/api/v1/me/feeds", headers=linda).json()["feeds"][0]["status"]
     feed_id = client.get("/api/v1/me/feeds", headers=linda).json()["feeds"][0]["id"]
     assert client.delete(f"/api/v1/me/feeds/{feed_id}", headers=linda).status_code == 204
     assert client.delete(f"/api/v1/me/feeds/{feed_id}", headers=linda).status_code == 404

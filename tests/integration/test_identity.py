@@ -8,7 +8,7 @@ from sqlalchemy import select
 from porch.mail.senders import LogSender
 from porch.services.context import Context
 from porch.storage.schema import comments
-from tests.factories import make_site
+from tests.factories import deliver_outbox, make_site
 from tests.inbox_helpers import PASSWORD, comment_as, inbox, person_of, sign_in, token_from
 
 BLOG = "https://blog.example/2026/11/a-post.html"
@@ -35,7 +35,7 @@ def test_confirming_the_account_address_claims_anonymous_comments_on_every_site(
     assert account is not None
     assert _owners(ctx, [first["id"], second["id"]]) == {first["author"]["person"]}  # not before confirming
 
-    assert client.post("/api/v1/auth/verify", json={"token": token_from(mail, "/auth/verify")}).status_code == 200
+    assert client.post("/api/v1/auth/verify", json={"token": token_from(ctx, mail, "/auth/verify")}).status_code == 200
 
     assert _owners(ctx, [first["id"], second["id"]]) == {account.person_id}
     assert _owners(ctx, [other["id"]]) == {other["author"]["person"]}
@@ -57,10 +57,11 @@ def test_an_extra_address_claims_its_history_once_confirmed(client: TestClient, 
 
     response = client.post("/api/v1/me/emails", json={"email": "carma@old.example"}, headers=headers)
     assert response.status_code == 202, response.text
+    deliver_outbox(ctx)
     assert mail.sent[-1].to == "carma@old.example"
     assert _owners(ctx, [old["id"]]) != {me}
 
-    token = token_from(mail, "/me/emails/confirm")
+    token = token_from(ctx, mail, "/me/emails/confirm")
     confirmed = client.post("/api/v1/me/emails/confirm", json={"token": token})
     assert confirmed.json() == {"email": "carma@old.example", "comments_claimed": 1}
     assert _owners(ctx, [old["id"]]) == {me}

@@ -346,3 +346,71 @@ def test_the_server_delivers_from_its_own_outbox_worker_by_default(ctx: Context,
         post_comment(served, site, "Delivered by the server itself", name="Linda")
         assert sink.wait_for(lambda received: len(received) == 1, timeout=30)
     assert sink.received[0].rcpt_tos == ("owner@example.org",)
+
+
+def test_a_french_sites_reply_notification_arrives_in_french_with_encoded_headers(
+    client: TestClient, ctx: Context, sink: SmtpSink, worker: OutboxWorker
+) -> None:
+    site = make_site(ctx, "Café des Oiseaux", language="fr")
+    add_user(ctx, "linda@example.org", PASSWORD, is_admin=False, name="Linda")  # verified: no confirmation
+    token = log_in(client, "linda@example.org")
+    first = post_comment(client, site, "Où vont les martinets ?", name=None,
+                         headers={"Authorization": f"Bearer {token}"}, notify=True)
+    post_comment(client, site, "Vers le *sud*.", parent=first["comment"]["id"], name="Jérôme Müller")
+    deliver(worker)
+    (mail,) = sink.received
+    title = "https://blog.example/2026/11/a-post.html"
+    assert mail.subject == f"[Café des Oiseaux] Jérôme Müller a répondu à votre commentaire sur « {title} »"
+    assert mail.message["From"].addresses[0].display_name == "Café des Oiseaux"
+    # RFC 2047: on the wire every header is ASCII (raw_header_lines decodes as ASCII), words encoded.
+    raw_headers = "\n".join(mail.raw_header_lines)
+    assert "=?utf-8?" in raw_headers.split("Subject:", 1)[1].lower() and "Jérôme" not in raw_headers
+    assert mail.message.get_content_charset() is None  # multipart/alternative; the parts carry utf-8
+    assert "Le lire dans la conversation" in mail.text and "Ne plus recevoir ces messages" in mail.text
+    assert "Vous avez demandé à être averti des réponses" in mail.text
+    html = mail.part("html")
+    assert '<html lang="fr">' in html and "Le lire dans la conversation" in html and "<em>sud</em>" in html
+
+
+def test_a_german_sites_confirmation_and_moderation_mails_are_in_german(
+    client: TestClient, ctx: Context, sink: SmtpSink, worker: OutboxWorker
+) -> None:
+    site = make_site(ctx, "Vögel", moderation="hold_all", language="de")
+    add_user(ctx, "mod@example.org", PASSWORD, is_admin=False, name="Moritz")
+    grant_site_role(ctx, site.id, "mod@example.org", "moderator")
+    post_comment(client, site, "Wohin ziehen die Mauersegler?", name="Linda", email="linda@example.org", notify=True)
+    deliver(worker)
+    confirmation = mails_to(sink, "linda@example.org")[0]
+    assert confirmation.subject == "[Vögel] Bestätigen Sie, dass Sie Benachrichtigungen erhalten möchten"
+    assert "Bestätigen: http://porch.test/notifications/confirm?token=" in confirmation.text
+    (moderation,) = mails_to(sink, "mod@example.org")
+    assert "wartet auf Sie" in moderation.subject
+    assert labelled_link(moderation, "Freigeben").startswith("/notifications/moderate?token=")
+    assert labelled_link(moderation, "Ablehnen").startswith("/notifications/moderate?token=")
+    assert "Sie moderieren Vögel auf Porch." in moderation.text
+
+
+def test_a_weekly_digest_waits_a_week_and_speaks_the_sites_language(
+    client: TestClient, ctx: Context, clock: Clock, sink: SmtpSink, worker: OutboxWorker
+) -> None:
+    site = make_site(ctx, "Vögel", language="de")
+    add_user(ctx, "carma@example.org", PASSWORD, is_admin=False, name="Carma")
+    token = log_in(client, "carma@example.org")
+    followed = client.post("/api/v1/subscriptions", json={"site": site.key, "frequency": "weekly"},
+                           headers={"Authorization": f"Bearer {token}"})
+    assert followed.json() == {"status": "following"}
+    clock.advance(minutes=5)
+    post_comment(client, site, "Die Mauersegler sind zurück", name="Jürgen\r\nBcc: victim@example.org")
+    deliver(worker)
+    clock.advance(days=1)
+    deliver(worker)
+    assert sink.received == []  # a day is not a week
+    clock.advance(days=6)
+    deliver(worker)
+    (digest,) = sink.received
+    assert digest.subject == "[Vögel] 1 neuer Kommentar zu „Vögel“"
+    assert "Jürgen Bcc: victim@example.org zu „https://blog.example/2026/11/a-post.html“" in digest.text
+    assert "Sie haben eine wöchentliche Zusammenfassung gewählt." in digest.text
+    assert "Diese E-Mails abbestellen: http://porch.test/notifications/unsubscribe?token=" in digest.text
+    names = [line.split(":", 1)[0].lower() for line in digest.raw_header_lines if not line[:1].isspace()]
+    assert "bcc" not in names and digest.rcpt_tos == ("carma@example.org",)

@@ -15,12 +15,14 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
 
 from porch.services import links
 from porch.services.accounts import add_user, grant_site_role
 from porch.services.bans import NewBan, ban
 from porch.services.context import Context
 from porch.services.webhooks import list_webhooks
+from porch.storage.schema import outbox_attempts, outbox_jobs
 from porch.worker.outbox import OutboxWorker, WorkerOptions
 from tests.conftest import Clock
 from tests.factories import BLOG_ORIGIN, make_site, post_comment
@@ -66,6 +68,14 @@ def receiver() -> Iterator[Receiver]:
     yield state
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def ctx(ctx: Context) -> Context:
+    # The receivers listen on 127.0.0.1, which the SSRF guard refuses unless told (as
+    # PORCH_ALLOW_PRIVATE_WEBHOOKS=1 does); the guard's own test turns it back on.
+    ctx.allow_private_webhooks = True
+    return ctx
 
 
 @pytest.fixture
@@ -218,3 +228,40 @@ def get_account(ctx: Context, email: str) -> int:
     account = get_account_object(ctx, email)
     assert account is not None
     return int(account.id)
+
+
+def test_webhooks_to_this_servers_own_networks_are_refused_unless_allowed(
+    client: TestClient, ctx: Context, receiver: Receiver, worker: OutboxWorker, engine: Engine
+) -> None:
+    ctx.allow_private_webhooks = False  # as in production
+    site = make_site(ctx)
+    sign_in_owner(client, ctx, site.id)
+    port = receiver.url.split(":")[2].split("/")[0]
+    for url, reason in [
+        (receiver.url, "127.0.0.1 is a loopback address"),
+        (f"http://localhost:{port}/hook", "is a loopback address"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a cloud metadata address"),
+        ("http://[::ffff:10.0.0.1]/hook", "::ffff:10.0.0.1 is a private address"),
+        ("https://porch-test-nowhere.invalid/hook", "porch-test-nowhere.invalid cannot be resolved"),
+    ]:
+        refused = client.post(f"/admin/sites/{site.key}/webhooks", data={"url": url, "events": ["comment.created"]})
+        assert refused.status_code == 422 and reason in refused.text, (url, refused.text)
+    assert list_webhooks(ctx, site.id) == []
+
+    # Saved while allowed; by delivery time it is not (as when a name rebinds to 127.0.0.1):
+    # the check at delivery refuses it, nothing reaches the receiver, and the log says why.
+    ctx.allow_private_webhooks = True
+    add_hook(client, site.key, receiver.url, ["comment.created"])
+    ctx.allow_private_webhooks = False
+    session = dict(client.cookies)
+    client.cookies.clear()
+    post_comment(client, site, "Hello, internal network", name="Eve")
+    worker.run_until_idle()
+    assert receiver.deliveries == []
+    with engine.connect() as connection:
+        (attempt,) = connection.execute(
+            select(outbox_attempts.c.detail).join(outbox_jobs).where(outbox_jobs.c.kind == "webhook")
+        ).scalars()
+    assert attempt == "RefusedAddress: 127.0.0.1 is a loopback address"
+    client.cookies.update(session)
+    assert "RefusedAddress: 127.0.0.1 is a loopback address" in client.get(f"/admin/sites/{site.key}/webhooks").text

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
+from porch.domain.mail_text import DEFAULT_LANGUAGE, LANGUAGES
 from porch.errors import InvalidInput
 
 
@@ -35,6 +36,7 @@ class SiteSettings:
     rate_limits: bool = True  # off for load tests and trusted back-office clients
     report_threshold: int = 3  # readers' reports that send a published comment back to the queue
     min_submit_seconds: int = 3  # a form sent sooner than this after opening waits for a moderator
+    language: str = DEFAULT_LANGUAGE  # what notification mails are written in: en, fr or de
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -59,6 +61,13 @@ class SiteSettings:
 
 
 def _convert_setting(name: str, type_name: object, raw: Any) -> Any:
+    if name == "language":
+        language = str(raw).strip().lower()
+        if language not in LANGUAGES:
+            raise InvalidInput(
+                f"setting language: expected one of {', '.join(LANGUAGES)}, got {raw!r}", code="unknown_language"
+            )
+        return language
     if type_name in ("int", int):
         try:
             value = int(raw)

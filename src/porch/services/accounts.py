@@ -22,6 +22,7 @@ from porch.errors import Conflict, ErrorList, InvalidInput, Unauthenticated
 from porch.mail.message import OutgoingMail
 from porch.services.context import Context, new_token, token_hash
 from porch.services.identity import claim_email_history
+from porch.services.outbox import enqueue_mail
 from porch.storage.unit_of_work import UnitOfWork
 
 _hasher = PasswordHasher()
@@ -126,7 +127,9 @@ def _mail_link(ctx: Context, uow: UnitOfWork, account: Account, purpose: str) ->
             text=f"Open this link to sign in:\n\n{link}\n\n"
             f"It works once, for {minutes} minutes. If you did not ask for it, ignore this mail.\n",
         )
-    ctx.send_after_commit(uow, mail)
+    # Through the outbox, in this transaction: retried if the mail server is away, never sent for a
+    # token that was rolled back; the worker is woken on commit, so the link still arrives at once.
+    enqueue_mail(ctx, uow, f"account:{purpose}:{token_hash(token)[:40]}", mail, now=now)
 
 
 def verify_email(ctx: Context, token: str) -> Account:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from porch.live import LiveHub, NoLive
-from porch.mail.message import OutgoingMail
 from porch.mail.senders import MailSender
 from porch.ratelimit import RateLimiter
 from porch.ratelimit.memory import MemoryRateLimiter
@@ -31,15 +31,14 @@ class Context:
     clock: Callable[[], datetime] = utc_now
     live: LiveHub = field(default_factory=NoLive)  # where committed comment changes are announced
     limiter: RateLimiter = field(default_factory=MemoryRateLimiter)  # new comments' token buckets
+    # Set after a commit that queued mail someone is waiting for (a sign-in link): the outbox
+    # worker of this process stops its idle wait at once instead of at its next poll.
+    outbox_wakeup: threading.Event = field(default_factory=threading.Event)
+    # Webhooks to loopback/private addresses (PORCH_ALLOW_PRIVATE_WEBHOOKS): tests, intranets.
+    allow_private_webhooks: bool = False
 
-    def send_after_commit(self, uow: UnitOfWork, mail: OutgoingMail) -> None:
-        def deliver() -> None:
-            try:
-                self.mail.send(mail)
-            except Exception:  # the write has committed: report, never turn it into a failed request
-                log.exception("could not send mail to %s (%s)", mail.to, mail.subject)
-
-        uow.on_commit(deliver)
+    def nudge_outbox(self) -> None:
+        self.outbox_wakeup.set()
 
 
 def new_token() -> str:

@@ -13,6 +13,7 @@ from porch.domain.people import MAX_NAME_LENGTH, check_author
 from porch.errors import Conflict, ErrorList, FieldError, InvalidInput, NotFound
 from porch.mail.message import OutgoingMail
 from porch.services.context import Context, new_token, token_hash
+from porch.services.outbox import enqueue_mail
 from porch.storage.repositories.identity import IdentityRepository
 from porch.storage.repositories.inbox import InboxRepository
 from porch.storage.unit_of_work import UnitOfWork
@@ -59,8 +60,8 @@ def ask_to_add_email(ctx: Context, account: Account, email: str) -> None:
             expires_at=now + CLAIM_LINK_LIFETIME,
         )
         link = f"{ctx.base_url}/me/emails/confirm?token={token}"
-        ctx.send_after_commit(
-            uow,
+        enqueue_mail(
+            ctx, uow, f"claim:{token_hash(token)[:40]}",
             OutgoingMail(
                 to=email,
                 subject="Confirm this address for your Porch account",
@@ -68,6 +69,7 @@ def ask_to_add_email(ctx: Context, account: Account, email: str) -> None:
                 f"of this server become yours:\n\n{link}\n\nIt works once, for 3 days. "
                 "If you did not ask for it, ignore this mail.\n",
             ),
+            now=now,
         )
         uow.commit()
 

@@ -14,6 +14,8 @@ from email.utils import format_datetime
 from html import escape
 from typing import Any
 
+from porch.domain.mail_text import DEFAULT_LANGUAGE, MailText
+
 CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 SUBJECT_PART_LENGTH = 80
 
@@ -47,101 +49,114 @@ class MailContent:
         }
 
 
-def _html(site_name: str, title: str, paragraphs: list[str], footer: str) -> str:
+def _html(site_name: str, title: str, paragraphs: list[str], footer: str, language: str) -> str:
     body = "\n".join(paragraphs)
     return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
-        f'<body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">'
+        f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8"><title>{escape(title)}</title>'
+        f'</head><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">'
         f"<p style=\"color:#646c7c\">{escape(site_name)}</p>\n{body}\n"
         f'<hr><p style="color:#646c7c;font-size:13px">{footer}</p></body></html>'
     )
 
 
-def _footer(reason: str, unsubscribe_url: str | None) -> tuple[str, str]:
+def _footer(t: MailText, reason: str, unsubscribe_url: str | None) -> tuple[str, str]:
     if not unsubscribe_url:
         return f"--\n{reason}\n", escape(reason)
+    stop = t("unsubscribe")
     return (
-        f"--\n{reason}\nStop these mails: {unsubscribe_url}\n",
-        f'{escape(reason)} <a href="{escape(unsubscribe_url)}">Stop these mails</a>.',
+        f"--\n{reason}\n{stop}: {unsubscribe_url}\n",
+        f'{escape(reason)} <a href="{escape(unsubscribe_url)}">{escape(stop)}</a>.',
     )
+
+
+def _quote(body_html: str) -> str:
+    return f'<blockquote style="border-left:3px solid #e2e5eb;margin:0;padding-left:1rem">{body_html}</blockquote>'
 
 
 def comment_mail(
     *, to: str, site_name: str, why: str, author: str, thread_title: str, comment_url: str, body_source: str,
-    body_html: str, unsubscribe_url: str,
+    body_html: str, unsubscribe_url: str, language: str = DEFAULT_LANGUAGE,
 ) -> MailContent:
     """A new comment: a reply to the reader's comment, on a followed thread, or for the site owner."""
-    author_line, title_line = one_line(author or "Someone"), one_line(thread_title)
-    headline = {
-        "reply": f"{author_line} replied to your comment on “{title_line}”",
-        "follow": f"{author_line} commented on “{title_line}”",
-        "owner": f"New comment by {author_line} on “{title_line}”",
-    }[why]
-    reason = {
-        "reply": "You asked to hear about replies to your comment.",
-        "follow": "You follow this conversation.",
-        "owner": f"You own {one_line(site_name)} on Porch.",
-    }[why]
-    text_footer, html_footer = _footer(reason, unsubscribe_url)
-    text = f"{headline}:\n\n{body_source}\n\nRead it in the conversation: {comment_url}\n\n{text_footer}"
+    t = MailText(language)
+    author_line, title_line = one_line(author or t("someone")), one_line(thread_title)
+    if why not in ("reply", "follow", "owner"):
+        raise ValueError(f"unknown reason for a comment mail: {why!r}")
+    headline = t(f"headline.{why}", author=author_line, title=title_line)
+    reason = t(f"reason.{why}", site=one_line(site_name))
+    text_footer, html_footer = _footer(t, reason, unsubscribe_url)
+    read_it = t("read_it")
+    text = f"{headline}:\n\n{body_source}\n\n{read_it}: {comment_url}\n\n{text_footer}"
     html = _html(site_name, headline, [
         f"<p><strong>{escape(headline)}</strong></p>",
-        f'<blockquote style="border-left:3px solid #e2e5eb;margin:0;padding-left:1rem">{body_html}</blockquote>',
-        f'<p><a href="{escape(comment_url)}">Read it in the conversation</a></p>',
-    ], html_footer)
+        _quote(body_html),
+        f'<p><a href="{escape(comment_url)}">{escape(read_it)}</a></p>',
+    ], html_footer, t.language)
     return MailContent(to, f"[{one_line(site_name)}] {headline}", text, html, site_name, unsubscribe_url)
 
 
 def moderation_mail(
     *, to: str, site_name: str, author: str, thread_title: str, body_source: str, body_html: str,
-    approve_url: str, reject_url: str, unsubscribe_url: str,
+    approve_url: str, reject_url: str, unsubscribe_url: str, language: str = DEFAULT_LANGUAGE,
 ) -> MailContent:
     """A held comment, with signed approve and reject links for the site's moderators."""
-    headline = f"{one_line(author or 'Someone')} wrote on “{one_line(thread_title)}”: waiting for you"
-    reason = f"You moderate {one_line(site_name)} on Porch."
-    text_footer, html_footer = _footer(reason, unsubscribe_url)
+    t = MailText(language)
+    headline = t("headline.moderate", author=one_line(author or t("someone")), title=one_line(thread_title))
+    reason = t("reason.moderate", site=one_line(site_name))
+    text_footer, html_footer = _footer(t, reason, unsubscribe_url)
+    approve, reject = t("approve"), t("reject")
+    width = max(len(approve), len(reject)) + 1
     text = (
-        f"{headline}\n\n{body_source}\n\nApprove: {approve_url}\nReject:  {reject_url}\n\n{text_footer}"
+        f"{headline}\n\n{body_source}\n\n{(approve + ':').ljust(width)} {approve_url}\n"
+        f"{(reject + ':').ljust(width)} {reject_url}\n\n{text_footer}"
     )
     html = _html(site_name, headline, [
         f"<p><strong>{escape(headline)}</strong></p>",
-        f'<blockquote style="border-left:3px solid #e2e5eb;margin:0;padding-left:1rem">{body_html}</blockquote>',
-        f'<p><a href="{escape(approve_url)}">Approve</a> · <a href="{escape(reject_url)}">Reject</a></p>',
-    ], html_footer)
+        _quote(body_html),
+        f'<p><a href="{escape(approve_url)}">{escape(approve)}</a> · '
+        f'<a href="{escape(reject_url)}">{escape(reject)}</a></p>',
+    ], html_footer, t.language)
     return MailContent(to, f"[{one_line(site_name)}] {headline}", text, html, site_name, unsubscribe_url)
 
 
-def confirmation_mail(*, to: str, site_name: str, confirm_url: str) -> MailContent:
+def confirmation_mail(*, to: str, site_name: str, confirm_url: str, language: str = DEFAULT_LANGUAGE) -> MailContent:
     """The one mail an unconfirmed address gets: a link to confirm it wants notifications."""
-    headline = "Confirm that you want notifications"
+    t = MailText(language)
+    headline = t("headline.confirm")
+    action = t("confirm.action")
     text = (
-        f"Someone (you, we hope) asked {one_line(site_name)} to mail this address when there is news in a "
-        f"conversation.\n\nConfirm: {confirm_url}\n\nIf it was not you, ignore this mail: we will not write again.\n"
+        f"{t('confirm.intro', site=one_line(site_name))}\n\n{action}: {confirm_url}\n\n{t('confirm.ignore')}\n"
     )
     html = _html(site_name, headline, [
-        f"<p>Someone (you, we hope) asked {escape(site_name)} to mail this address when there is news in a "
-        "conversation.</p>",
-        f'<p><a href="{escape(confirm_url)}">Confirm</a></p>',
-        "<p>If it was not you, ignore this mail: we will not write again.</p>",
-    ], "")
+        f"<p>{t.html('confirm.intro', site=site_name)}</p>",
+        f'<p><a href="{escape(confirm_url)}">{escape(action)}</a></p>',
+        f"<p>{t.html('confirm.ignore')}</p>",
+    ], "", t.language)
     return MailContent(to, f"[{one_line(site_name)}] {headline}", text, html, site_name, None)
 
 
 def digest_mail(
     *, to: str, site_name: str, scope_title: str, frequency: str, items: list[Any], unsubscribe_url: str,
+    language: str = DEFAULT_LANGUAGE,
 ) -> MailContent:
     """Daily or weekly: the comments published in what the reader follows since the last digest."""
-    headline = f"{len(items)} new comment{'s' if len(items) != 1 else ''} on “{one_line(scope_title)}”"
-    reason = f"You chose a {frequency} digest."
-    text_footer, html_footer = _footer(reason, unsubscribe_url)
-    lines = [f"{one_line(item.author_name or 'Someone')} on “{one_line(item.title)}” ({item.uri}):\n"
-             f"{item.body_source}\n" for item in items]
+    t = MailText(language)
+    headline = t.plural("headline.digest", len(items), title=one_line(scope_title))
+    reason = t(f"reason.{frequency}")
+    text_footer, html_footer = _footer(t, reason, unsubscribe_url)
+    someone = t("someone")
+    lines = [
+        f"{t('digest.item', author=one_line(item.author_name or someone), title=one_line(item.title))} "
+        f"({item.uri}):\n{item.body_source}\n"
+        for item in items
+    ]
     text = f"{headline}\n\n" + "\n".join(lines) + f"\n{text_footer}"
     html_items = "".join(
-        f'<li><strong>{escape(item.author_name or "Someone")}</strong> on '
-        f'<a href="{escape(item.uri)}">{escape(item.title)}</a>: {escape(item.body_source[:500])}</li>'
+        f'<li><a href="{escape(item.uri)}">'
+        f'{t.html("digest.item", author=item.author_name or someone, title=item.title)}'
+        f"</a>: {escape(item.body_source[:500])}</li>"
         for item in items
     )
     html = _html(site_name, headline, [f"<p><strong>{escape(headline)}</strong></p>", f"<ul>{html_items}</ul>"],
-                 html_footer)
+                 html_footer, t.language)
     return MailContent(to, f"[{one_line(site_name)}] {headline}", text, html, site_name, unsubscribe_url)

@@ -142,6 +142,7 @@ def _tell_about_published(
             to=email, site_name=site.name, why=why, author=comment.author_name, thread_title=thread.title,
             comment_url=_comment_url(thread, site, comment), body_source=comment.body_source,
             body_html=comment.body_html, unsubscribe_url=_unsubscribe_url(ctx, uow, email, topic, site, now),
+            language=site.settings.language,
         )
         sent += _enqueue_mail(uow, f"mail:{email}:comment:{comment.id}", content, site, now)
     return sent
@@ -163,7 +164,7 @@ def _tell_moderators(ctx: Context, uow: UnitOfWork, comment: Comment, thread: Th
         content = moderation_mail(
             to=email, site_name=site.name, author=comment.author_name, thread_title=thread.title,
             body_source=comment.body_source, body_html=comment.body_html, approve_url=approve, reject_url=reject,
-            unsubscribe_url=_unsubscribe_url(ctx, uow, email, topic, site, now),
+            unsubscribe_url=_unsubscribe_url(ctx, uow, email, topic, site, now), language=site.settings.language,
         )
         sent += _enqueue_mail(uow, f"mail:{email}:moderate:{comment.id}", content, site, now)
     return sent
@@ -174,7 +175,8 @@ def _ask_for_confirmation(ctx: Context, uow: UnitOfWork, email: str, site: Site,
         return 0
     token = links.sign(uow, "confirm", {"e": email}, now=now)
     content = confirmation_mail(
-        to=email, site_name=site.name, confirm_url=f"{ctx.base_url}/notifications/confirm?token={quote(token)}"
+        to=email, site_name=site.name, confirm_url=f"{ctx.base_url}/notifications/confirm?token={quote(token)}",
+        language=site.settings.language,
     )
     # One key per address, ever: however many comments ask, the address gets one confirmation.
     return int(_enqueue_mail(uow, f"confirm:{email}", content, site, now))
@@ -219,6 +221,7 @@ def enqueue_due_digests(ctx: Context) -> int:
                 to=sub.email, site_name=site.name, scope_title=thread.title if thread else site.name,
                 frequency=sub.frequency, items=items,
                 unsubscribe_url=_unsubscribe_url(ctx, uow, sub.email, sub.topic, site, now),
+                language=site.settings.language,
             )
             queued += _enqueue_mail(uow, f"digest:{sub.id}:{now.isoformat()}", content, site, now)
         uow.commit()

@@ -28,6 +28,7 @@ from porch.domain.threads import Thread
 from porch.errors import ErrorList, NotFound
 from porch.services.context import Context
 from porch.services.outbox import enqueue_job, outbox
+from porch.ssrf_guard import AddressPolicy, RefusedAddress
 from porch.storage.repositories.webhooks import Webhook, WebhookRepository
 from porch.storage.unit_of_work import UnitOfWork
 
@@ -59,6 +60,19 @@ def comment_data(comment: Comment, thread: Thread, site: Site) -> dict[str, Any]
     }
 
 
+def _policy(ctx: Context) -> AddressPolicy:
+    return AddressPolicy(allow_private=ctx.allow_private_webhooks)
+
+
+def _refusal(ctx: Context, url: str) -> str | None:
+    """Checked when the hook is saved (a clear 422) and again before every delivery (DNS rebinding)."""
+    try:
+        _policy(ctx).check(url)
+    except RefusedAddress as exc:
+        return str(exc)
+    return None
+
+
 def _repo(uow: UnitOfWork) -> WebhookRepository:
     return WebhookRepository(uow.connection)
 
@@ -71,6 +85,8 @@ def add_webhook(ctx: Context, site_id: int, url: str, events: list[str]) -> Webh
         ch.isspace() or ord(ch) < 32 for ch in url
     ):
         errors.add("url", "an http(s) URL of at most 2000 characters")
+    elif reason := _refusal(ctx, url):
+        errors.add("url", reason if "resolved" in reason else f"{reason}; webhooks go to public addresses only")
     chosen = [event for event in EVENTS if event in set(events)]
     if not chosen or len(chosen) != len(set(events)):
         errors.add("events", f"one or more of {', '.join(EVENTS)}")
@@ -136,19 +152,21 @@ def deliver_webhook(ctx: Context, job: OutboxJob, http: httpx.Client) -> str:
         return "webhook removed; not sent"
     body = json.dumps(job.payload["body"], separators=(",", ":"), sort_keys=True).encode()
     timestamp = int(ctx.clock().timestamp())
-    response = http.post(
-        hook.url, content=body, timeout=TIMEOUT_SECONDS,
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "Porch-Webhooks/1",
-            "X-Porch-Event": str(job.payload["event"]),
-            "X-Porch-Delivery": job.idempotency_key,
-            SIGNATURE_HEADER: sign_body(hook.secret, timestamp, body),
-        },
-    )
-    if not 200 <= response.status_code < 300:
-        raise WebhookRefused(f"HTTP {response.status_code} from {hook.url}")
-    return f"HTTP {response.status_code}"
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "Porch-Webhooks/1",
+        "X-Porch-Event": str(job.payload["event"]),
+        "X-Porch-Delivery": job.idempotency_key,
+        SIGNATURE_HEADER: sign_body(hook.secret, timestamp, body),
+    }
+    # Through the SSRF guard: the address is checked now (not only when the hook was saved) and the
+    # POST goes to that address. Redirects are not followed: a 3xx is a failed delivery.
+    policy = _policy(ctx)
+    with policy.stream(http, "POST", hook.url, content=body, timeout=TIMEOUT_SECONDS, headers=headers) as response:
+        status = response.status_code
+    if not 200 <= status < 300:
+        raise WebhookRefused(f"HTTP {status} from {hook.url}")
+    return f"HTTP {status}"
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         lifespan=outbox_lifespan(
             ctx,
             enabled=settings.outbox_in_serve if settings.outbox_in_serve is not None else context is None,
-            options=WorkerOptions(
-                poll_seconds=settings.outbox_poll_seconds, lease_seconds=settings.outbox_lease_seconds
-            ),
+            options=WorkerOptions.from_settings(settings),
         ),
     )
     app.state.settings = settings

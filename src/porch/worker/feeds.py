@@ -5,15 +5,14 @@ an unchanged feed costs a 304), a doubling backoff after failures (and ``Retry-A
 at most :data:`PER_HOST_PER_ROUND` feeds of one host per round, one request at a time, a size cap
 and a timeout. Run as ``porch poll-feeds`` (loop) or one round at a time with :func:`poll_once`,
 whose ``httpx.Client`` tests inject. Hosts on private, loopback or link-local addresses are refused
-unless ``allow_private`` (tests on loopback; an intranet install) says otherwise.
+unless ``allow_private`` (tests on loopback; an intranet install) says otherwise: the check is
+``porch/ssrf_guard.py``, shared with webhooks.
 """
 
 from __future__ import annotations
 
 import calendar
-import ipaddress
 import logging
-import socket
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +32,7 @@ from porch.domain.comment_feeds import (
 from porch.domain.markup import sanitise_html
 from porch.services import comment_feeds as feed_service
 from porch.services.context import Context
+from porch.ssrf_guard import REDIRECT_STATUSES, AddressPolicy, RefusedAddress
 
 log = logging.getLogger("porch.feeds")
 USER_AGENT = f"Porch/{__version__} (comment feed reader; polls at most every 30 minutes)"
@@ -92,38 +92,9 @@ def parse_feed(body: bytes, now: datetime) -> tuple[str | None, list[FeedItem]]:
     return (" ".join(str(title).split()) or None) if title else None, items
 
 
-class RefusedAddress(Exception):
-    """The feed's host resolves to a private, loopback or link-local address."""
-
-
-def check_public_host(url: str) -> None:
-    """Refuse URLs whose host is on this server's own networks: subscribing must not let a reader
-    make Porch fetch internal services (SSRF)."""
-    host = httpx.URL(url).host
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
-    except (socket.gaierror, UnicodeError) as exc:
-        raise httpx.ConnectError(f"cannot resolve {host}") from exc
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-        if not ip.is_global:
-            raise RefusedAddress(f"{host} is a private address")
-
-
 def _fetch(client: httpx.Client, feed: Any, *, allow_private: bool) -> httpx.Response:
-    url = feed.url
-    for _hop in range(MAX_REDIRECTS + 1):
-        if not allow_private:
-            check_public_host(url)
-        response = _fetch_one(client, feed, url)
-        if response.status_code in (301, 302, 303, 307, 308) and "location" in response.headers:
-            url = str(httpx.URL(url).join(response.headers["location"]))
-            continue
-        return response
-    raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects")
-
-
-def _fetch_one(client: httpx.Client, feed: Any, url: str) -> httpx.Response:
+    """GET the feed through the SSRF guard (every hop's address checked and pinned), conditionally,
+    reading at most MAX_FEED_BYTES."""
     headers = {
         "User-Agent": USER_AGENT,
         "Accept": "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5",
@@ -132,8 +103,12 @@ def _fetch_one(client: httpx.Client, feed: Any, url: str) -> httpx.Response:
         headers["If-None-Match"] = feed.etag
     if feed.last_modified:
         headers["If-Modified-Since"] = feed.last_modified
-    # Redirects are followed by hand (_fetch), so every hop's address is checked.
-    with client.stream("GET", url, headers=headers, timeout=TIMEOUT, follow_redirects=False) as response:
+    policy = AddressPolicy(allow_private=allow_private)
+    with policy.stream(
+        client, "GET", feed.url, headers=headers, timeout=TIMEOUT, max_redirects=MAX_REDIRECTS
+    ) as response:
+        if response.status_code in REDIRECT_STATUSES and "location" in response.headers:
+            raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects")
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > MAX_FEED_BYTES:
             raise FeedTooLarge(f"{declared} bytes")

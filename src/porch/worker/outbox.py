@@ -20,7 +20,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -40,6 +40,16 @@ class WorkerOptions:
     batch_size: int = 20
     first_retry_seconds: float = 30.0
     digest_check_seconds: float = 60.0
+    retention: timedelta = timedelta(days=14)  # finished jobs older than this are purged
+    purge_check_seconds: float = 3600.0  # how often to purge; sooner while a full batch was found
+    purge_batch_size: int = 1000  # rows per purge transaction: short transactions, whatever the backlog
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> WorkerOptions:
+        return cls(
+            poll_seconds=settings.outbox_poll_seconds, lease_seconds=settings.outbox_lease_seconds,
+            retention=timedelta(days=settings.outbox_retention_days),
+        )
 
 
 def default_worker_name() -> str:
@@ -59,6 +69,7 @@ class OutboxWorker:
         self.http = http or httpx.Client(follow_redirects=False)
         self._owns_http = http is None
         self._next_digest_check = 0.0
+        self._next_purge: datetime | None = None  # by the Context's clock: tests move it by hand
         self.handlers: dict[str, Handler] = {
             "comment_event": notifications.fan_out_comment_event,
             "mail": notifications.send_mail_job,
@@ -66,10 +77,19 @@ class OutboxWorker:
         }
 
     def run_once(self) -> int:
-        """Queue due digests (at most once a minute), then claim and deliver one batch; returns jobs run."""
+        """Queue due digests (at most once a minute), purge finished jobs past their retention (hourly, in
+        bounded batches), then claim and deliver one batch; returns jobs run."""
         if time.monotonic() >= self._next_digest_check:
             self._next_digest_check = time.monotonic() + self.options.digest_check_seconds
             notifications.enqueue_due_digests(self.ctx)
+        now = self.ctx.clock()
+        if self._next_purge is None or now >= self._next_purge:
+            purged = outbox.purge_finished_jobs(
+                self.ctx, retention=self.options.retention, limit=self.options.purge_batch_size
+            )
+            # A full batch means more is waiting: take the next one next round, not in an hour.
+            full = purged >= self.options.purge_batch_size
+            self._next_purge = now + timedelta(seconds=0 if full else self.options.purge_check_seconds)
         jobs = outbox.claim_due_jobs(
             self.ctx, worker=self.name, lease=timedelta(seconds=self.options.lease_seconds),
             limit=self.options.batch_size,
@@ -106,15 +126,19 @@ class OutboxWorker:
         outbox.record_delivery(self.ctx, job, detail)
 
     def run_until(self, stop: threading.Event) -> None:
-        """Loop until ``stop`` is set; sleeps ``poll_seconds`` only when there was nothing to do."""
+        """Loop until ``stop`` is set. When there was nothing to do it waits ``poll_seconds``, or less:
+        ``ctx.nudge_outbox()`` (a commit that queued a sign-in link) wakes it at once. Whoever sets
+        ``stop`` nudges too, so stopping does not wait out the poll."""
+        wakeup = self.ctx.outbox_wakeup
         while not stop.is_set():
+            wakeup.clear()  # before the round: a nudge during it makes the next wait return at once
             try:
                 busy = self.run_once()
             except Exception:  # the database may be briefly away: say so and try again next round
                 log.exception("outbox worker round failed")
                 busy = 0
-            if not busy:
-                stop.wait(self.options.poll_seconds)
+            if not busy and not stop.is_set():
+                wakeup.wait(self.options.poll_seconds)
 
     def close(self) -> None:
         try:
@@ -140,6 +164,7 @@ def outbox_lifespan(ctx: Context, enabled: bool, options: WorkerOptions | None =
             yield
         finally:
             stop.set()
+            ctx.nudge_outbox()
             await task
             await asyncio.to_thread(worker.close)
 
@@ -155,11 +180,15 @@ def run_worker_command(settings: Any, *, name: str | None = None, once: bool = F
     ctx = build_context(settings)
     worker = OutboxWorker(
         ctx, name=name,
-        options=WorkerOptions(poll_seconds=settings.outbox_poll_seconds, lease_seconds=settings.outbox_lease_seconds),
+        options=WorkerOptions.from_settings(settings),
     )
     stop = threading.Event()
+    def on_signal(*_: Any) -> None:
+        stop.set()
+        ctx.nudge_outbox()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, on_signal)
     log.info("outbox worker %s started", worker.name)
     try:
         if once:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -79,17 +79,23 @@ class OutboxRepository:
         rows = self._db.execute(select(outbox_jobs).where(outbox_jobs.c.id.in_(ids)).order_by(outbox_jobs.c.id))
         return [_job(row) for row in rows]
 
-    def mark_delivered(self, job_id: int, now: datetime) -> None:
-        self._db.execute(
-            update(outbox_jobs)
-            .where(outbox_jobs.c.id == job_id)
-            .values(status=JobStatus.DELIVERED.value, delivered_at=now, claimed_by=None, claimed_until=None,
-                    last_error=None)
-        )
+    def mark_delivered(self, job_id: int, now: datetime, *, payload: dict[str, Any] | None = None) -> None:
+        """Done for good; ``payload``, when given, replaces the stored one (secrets scrubbed)."""
+        values: dict[str, Any] = {
+            "status": JobStatus.DELIVERED.value, "delivered_at": now, "claimed_by": None, "claimed_until": None,
+            "last_error": None,
+        }
+        if payload is not None:
+            values["payload"] = payload
+        self._db.execute(update(outbox_jobs).where(outbox_jobs.c.id == job_id).values(**values))
 
-    def mark_failed(self, job_id: int, *, error: str, retry_at: datetime | None) -> None:
+    def mark_failed(
+        self, job_id: int, *, error: str, retry_at: datetime | None, payload: dict[str, Any] | None = None
+    ) -> None:
         """Schedule another try at ``retry_at``, or (None) give the job up."""
         values: dict[str, Any] = {"claimed_by": None, "claimed_until": None, "last_error": error[:2000]}
+        if payload is not None:
+            values["payload"] = payload
         if retry_at is None:
             values["status"] = JobStatus.DEAD.value
         else:
@@ -107,6 +113,26 @@ class OutboxRepository:
             .values(claimed_by=None, claimed_until=None)
         )
         return int(result.rowcount)
+
+    def purge_finished(self, *, before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` delivered/dead jobs whose last run was due before ``before``, and
+        their attempts. ``run_after`` is when a job's last attempt was due (it only moves forward on a
+        retry), so it dates the job's end; the (status, run_after) index finds the oldest at once."""
+        ids = list(
+            self._db.execute(
+                select(outbox_jobs.c.id)
+                .where(
+                    outbox_jobs.c.status.in_([JobStatus.DELIVERED.value, JobStatus.DEAD.value]),
+                    outbox_jobs.c.run_after < before,
+                )
+                .order_by(outbox_jobs.c.run_after)
+                .limit(limit)
+            ).scalars()
+        )
+        if ids:
+            self._db.execute(delete(outbox_attempts).where(outbox_attempts.c.job_id.in_(ids)))
+            self._db.execute(delete(outbox_jobs).where(outbox_jobs.c.id.in_(ids)))
+        return len(ids)
 
     def get_by_key(self, key: str) -> OutboxJob | None:
         row = self._db.execute(select(outbox_jobs).where(outbox_jobs.c.idempotency_key == key)).first()

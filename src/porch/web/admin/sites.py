@@ -17,6 +17,7 @@ from porch.web.api.deps import get_context
 router = APIRouter()
 OWNERS = frozenset({"owner"})
 MODERATORS = frozenset({"owner", "moderator"})
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch"}  # the keys are domain.mail_text.LANGUAGES
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -44,6 +45,7 @@ async def site_page(
             "site": managed.site,
             "saved": request.query_params.get("saved"),
             "error": None,
+            "languages": LANGUAGE_NAMES,
         },
     )
 
@@ -61,6 +63,7 @@ async def save_settings(
     origins: str = Form(""),
     require_name: str | None = Form(None),
     allow_anonymous: str | None = Form(None),
+    language: str | None = Form(None),
 ) -> Response:
     try:
         managed = await run_in_threadpool(site_service.access_site_by_account, ctx, site_key, account, OWNERS)
@@ -75,13 +78,18 @@ async def save_settings(
         "allow_anonymous": "true" if allow_anonymous else "false",
         "origins": ",".join(origins.split()),
     }
+    if language is not None:
+        values["language"] = language
     try:
         await run_in_threadpool(site_service.configure_site, ctx, site_key, values)
     except PorchError as exc:
         return render(
             request,
             "admin/site.html",
-            {"account": account, "managed": managed, "site": managed.site, "saved": None, "error": exc.detail},
+            {
+                "account": account, "managed": managed, "site": managed.site, "saved": None, "error": exc.detail,
+                "languages": LANGUAGE_NAMES,
+            },
             status_code=422,
         )
     return RedirectResponse(f"/admin/sites/{site_key}?saved=1", status_code=303)

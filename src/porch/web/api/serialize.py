@@ -86,6 +86,7 @@ def thread_page_json(view: ThreadView) -> dict[str, Any]:
         "next_cursor": view.next_cursor,
         "edit_window_seconds": view.site.settings.edit_window_seconds,
         "max_depth": view.site.settings.max_depth,
+        "language": view.site.settings.language,
     }
 
 
