@@ -175,6 +175,10 @@ comments = Table(
     # what makes a second import of the same file change nothing
     Column("import_ref", String(200)),
     Column("import_parent_ref", String(200)),
+    # when a moderator pinned it (None: not pinned). On the comment row, not only in comment_pins, so
+    # the thread read gets it in its one query and pinning moves threads.version through the
+    # comments UPDATE trigger (storage/thread_versions.py): prepared pages see the pin at once.
+    Column("pinned_at", UTCDateTime),
     Index(None, "person_id", "created_at"),
     UniqueConstraint("thread_id", "import_ref"),
 )

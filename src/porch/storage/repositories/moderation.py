@@ -315,15 +315,20 @@ class ModerationRepository:
 
     # pins -----------------------------------------------------------------------------------
     def pin(self, comment_id: int, thread_id: int, account_id: int | None, now: datetime) -> None:
+        """Record who pinned it (``comment_pins``) and mark the comment row, which readers see (and
+        whose UPDATE moves ``threads.version``, so prepared thread pages change at once)."""
         if not self.is_pinned(comment_id):
             self._db.execute(
                 insert(comment_pins).values(
                     comment_id=comment_id, thread_id=thread_id, pinned_by=account_id, created_at=now
                 )
             )
+            self._db.execute(update(comments).where(comments.c.id == comment_id).values(pinned_at=now))
 
     def unpin(self, comment_id: int) -> None:
         self._db.execute(delete(comment_pins).where(comment_pins.c.comment_id == comment_id))
+        pinned = comments.c.pinned_at.is_not(None)
+        self._db.execute(update(comments).where(comments.c.id == comment_id, pinned).values(pinned_at=None))
 
     def is_pinned(self, comment_id: int) -> bool:
         found = self._db.execute(select(comment_pins.c.comment_id).where(comment_pins.c.comment_id == comment_id))
