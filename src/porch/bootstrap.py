@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
+import httpx
 from sqlalchemy import Engine
 
+from porch.akismet import AkismetClient
 from porch.config import Settings
 from porch.live.memory import MemoryHub
 from porch.mail.senders import LogSender, MailSender, SmtpSender
@@ -29,6 +31,14 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
     return MemoryRateLimiter()
 
 
+def build_akismet(settings: Settings) -> AkismetClient | None:
+    if not (settings.akismet_url and settings.akismet_key):
+        return None
+    return AkismetClient(
+        settings.akismet_url, settings.akismet_key, httpx.Client(), timeout=settings.akismet_timeout_seconds
+    )
+
+
 def build_context(settings: Settings, *, engine: Engine | None = None, mail: MailSender | None = None) -> Context:
     engine = engine or create_database_engine(settings.database_url)
     return Context(
@@ -37,4 +47,5 @@ def build_context(settings: Settings, *, engine: Engine | None = None, mail: Mai
         base_url=settings.base_url,
         live=MemoryHub(),
         limiter=build_rate_limiter(settings),
+        akismet=build_akismet(settings),
     )

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="redis://host:6379/0 for rate limits shared by workers; unset: in-process"
     )
+    akismet_url: str | None = Field(
+        None, description="an Akismet-compatible service (https://rest.akismet.com); asked about new comments"
+    )
+    akismet_key: str | None = Field(None, description="the API key for akismet_url")
+    akismet_timeout_seconds: float = Field(2.0, gt=0, description="how long a post waits for Akismet's verdict")
     secure_cookies: bool | None = Field(None, description="Secure flag on cookies; default: when base_url is https")
     outbox_in_serve: bool | None = Field(
         None, description="deliver mail/webhooks from inside `porch serve`; default: yes unless given a context"

@@ -35,6 +35,7 @@ class SiteSettings:
     rate_limits: bool = True  # off for load tests and trusted back-office clients
     report_threshold: int = 3  # readers' reports that send a published comment back to the queue
     min_submit_seconds: int = 3  # a form sent sooner than this after opening waits for a moderator
+    akismet: bool = True  # ask the server's Akismet-compatible service, when one is configured (PORCH_AKISMET_*)
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -93,6 +94,7 @@ class Site:
     origins: tuple[str, ...]
     settings: SiteSettings = field(default_factory=SiteSettings)
     created_at: datetime | None = None
+    spam_model_version: int = 0  # moves with moderators' spam/approve decisions: the classifier retrains
 
     @property
     def primary_origin(self) -> str | None:

@@ -9,11 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from porch.akismet import AkismetClient
 from porch.live import LiveHub, NoLive
 from porch.mail.message import OutgoingMail
 from porch.mail.senders import MailSender
 from porch.ratelimit import RateLimiter
 from porch.ratelimit.memory import MemoryRateLimiter
+from porch.services.spam_cache import SpamModels
 from porch.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("porch")
@@ -31,6 +33,8 @@ class Context:
     clock: Callable[[], datetime] = utc_now
     live: LiveHub = field(default_factory=NoLive)  # where committed comment changes are announced
     limiter: RateLimiter = field(default_factory=MemoryRateLimiter)  # new comments' token buckets
+    spam_models: SpamModels = field(default_factory=SpamModels)  # this worker's trained classifiers
+    akismet: AkismetClient | None = None  # an Akismet-compatible service, when configured
 
     def send_after_commit(self, uow: UnitOfWork, mail: OutgoingMail) -> None:
         def deliver() -> None:

@@ -85,6 +85,8 @@ def _apply(
     before = comment_snapshot(comment, pinned=repo.is_pinned(comment.id))
     if change.after != change.before:
         repo.set_status(comment.id, change.after)
+        if LEARNED_STATUSES & {change.before, change.after}:
+            repo.bump_spam_model_version(site.id)  # the classifier learns from this: workers retrain
     if change.count_delta:
         uow.threads.add_to_count(thread.id, change.count_delta, now=now)
     if action == Action.PIN:
@@ -116,6 +118,11 @@ def _apply(
     elif change.count_delta < 0:
         uow.on_commit(lambda: ctx.live.publish(CommentEvent("deleted", site.id, thread.key, updated)))
     return updated
+
+
+# What the spam classifier is trained on (spam vs published): a decision moving a comment into or out
+# of these changes the model (services/spam_opinions.py).
+LEARNED_STATUSES = {CommentStatus.SPAM, CommentStatus.PUBLISHED}
 
 
 def moderate_comment(

@@ -65,6 +65,10 @@ sites = Table(
     Column("origins", JSON, nullable=False),
     Column("settings", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # moved forward by every moderator decision the spam classifier learns from (spam, approve, a
+    # published comment rejected): each worker retrains its cached model when it sees a new number
+    # on the site row it reads anyway (services/spam_opinions.py), so no post pays a query for it
+    Column("spam_model_version", Integer, nullable=False, server_default="0"),
 )
 
 people = Table(

@@ -23,6 +23,7 @@ from porch.storage.schema import (
     comments,
     moderation_log,
     person_emails,
+    sites,
     threads,
     trusted_people,
     word_rules,
@@ -141,6 +142,11 @@ class ModerationRepository:
             query = query.where(comments.c.person_id == person_id)
         rows = self._db.execute(query.order_by(comments.c.created_at.desc(), comments.c.id.desc()).limit(limit))
         return [_comment(row) for row in rows]
+
+    def bump_spam_model_version(self, site_id: int) -> None:
+        self._db.execute(
+            update(sites).where(sites.c.id == site_id).values(spam_model_version=sites.c.spam_model_version + 1)
+        )
 
     def labelled_texts(self, site_id: int, limit: int) -> list[tuple[str, bool]]:
         """The site's latest comments judged spam (True) or published (False), for the classifier."""

@@ -1,4 +1,4 @@
-"""moderation leftovers: comments.pinned_at (pins shown to readers)
+"""moderation leftovers: comments.pinned_at (pins shown to readers), sites.spam_model_version
 
 Revision ID: 0020
 Revises: 0005
@@ -28,9 +28,12 @@ def upgrade() -> None:
         "(SELECT comment_pins.created_at FROM comment_pins WHERE comment_pins.comment_id = comments.id) "
         "WHERE id IN (SELECT comment_id FROM comment_pins)"
     )
+    op.add_column("sites", sa.Column("spam_model_version", sa.Integer(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("sites", schema=None) as batch_op:
+        batch_op.drop_column("spam_model_version")
     with op.batch_alter_table("comments", schema=None) as batch_op:
         batch_op.drop_column("pinned_at")
     create_version_triggers(op.get_bind())  # SQLite's batch mode rebuilt ``comments`` without them
