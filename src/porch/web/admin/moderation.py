@@ -8,8 +8,6 @@ check in ``web/api/deps.py``: a browser that sends no Origin on a form post is s
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any
 from urllib.parse import quote
 
@@ -25,22 +23,12 @@ from porch.services import sites as site_service
 from porch.services.context import Context
 from porch.web.admin.auth import forbidden_page, require_account
 from porch.web.admin.templating import render
-from porch.web.api.deps import get_context, session_token
+from porch.web.api.deps import get_context
+from porch.web.csrf import check_csrf, csrf_token
 from porch.web.errors import status_for
 
 router = APIRouter()
 MODERATORS = frozenset({"owner", "moderator"})
-
-
-def csrf_token(request: Request) -> str:
-    """A token bound to the session: a page of another site can neither read nor forge it."""
-    token, _ = session_token(request)
-    return hashlib.sha256(f"porch-csrf:{token or ''}".encode()).hexdigest()[:32]
-
-
-def check_csrf(request: Request, sent: str) -> None:
-    if not hmac.compare_digest(csrf_token(request), sent or ""):
-        raise Forbidden("this form has expired or came from elsewhere: reload the page and try again", code="csrf")
 
 
 async def _managed(ctx: Context, site_key: str, account: Account) -> site_service.ManagedSite:
