@@ -82,6 +82,19 @@ RATE_LIMITS = (
 )
 
 
+# Signing in and asking for sign-in links, per address and per email (one bucket whether or not an
+# account has that email: the answer must not tell). Passwords are argon2-hashed, so guessing is slow
+# already; these stop a script from trying a list, or from mailbombing someone with sign-in links.
+SIGN_IN_LIMITS = (
+    RateLimit("ip", burst=20, every_seconds=30),  # a shared office signing in on a Monday morning
+    RateLimit("email", burst=10, every_seconds=30),  # 2 guesses a minute at one account, after a burst
+)
+MAGIC_LINK_LIMITS = (
+    RateLimit("ip", burst=10, every_seconds=30),
+    RateLimit("email", burst=5, every_seconds=120),  # at most one mail every two minutes, after a burst
+)
+
+
 def address_bucket(remote_addr: str) -> str:
     """The rate-limit key of an address: IPv4 as is, IPv6 by its /64 (one customer's whole net)."""
     try:
