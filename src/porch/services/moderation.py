@@ -218,6 +218,27 @@ def comment_revisions(ctx: Context, comment_id: int, account: Account) -> list[t
         return ModerationRepository(uow.connection).revisions(comment_id)
 
 
+@dataclass(frozen=True)
+class EditableComment:
+    comment: Comment
+    thread: Thread
+    site: Site
+    revisions: list[tuple[str, datetime]]  # earlier texts, oldest first
+
+
+def comment_for_editing(ctx: Context, site_key: str, comment_id: int, account: Account) -> EditableComment:
+    """A comment of ``site_key`` with its earlier texts, for a moderator's edit form."""
+    with ctx.uow() as uow:
+        comment = uow.comments.get(comment_id)
+        thread = uow.threads.get(comment.thread_id) if comment else None
+        site = uow.sites.get(thread.site_id) if thread else None
+        if comment is None or thread is None or site is None or site.key != site_key:
+            raise NotFound(f"there is no comment {comment_id} on this site", code="unknown_comment")
+        check_moderator(uow, site, account)
+        revisions = ModerationRepository(uow.connection).revisions(comment_id)
+    return EditableComment(comment, thread, site, revisions)
+
+
 def close_thread(ctx: Context, thread_id: int, requester: Requester, *, closed: bool = True) -> Thread:
     """Close a conversation to new comments (or reopen it); what is there stays readable."""
     now = ctx.clock()
