@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from functools import partial
 
+import httpx
 from sqlalchemy import Engine
 
+from porch.akismet import AkismetClient
 from porch.config import Settings
 from porch.live import LiveHub
 from porch.live.memory import MemoryHub
@@ -36,6 +38,12 @@ def build_live_hub(settings: Settings) -> LiveHub:
     if settings.redis_url:
         return RedisHub(settings.redis_url)
     return MemoryHub()
+def build_akismet(settings: Settings) -> AkismetClient | None:
+    if not (settings.akismet_url and settings.akismet_key):
+        return None
+    return AkismetClient(
+        settings.akismet_url, settings.akismet_key, httpx.Client(), timeout=settings.akismet_timeout_seconds
+    )
 
 
 def build_context(settings: Settings, *, engine: Engine | None = None, mail: MailSender | None = None) -> Context:
@@ -47,4 +55,5 @@ def build_context(settings: Settings, *, engine: Engine | None = None, mail: Mai
         live=build_live_hub(settings),
         limiter=build_rate_limiter(settings),
         allow_private_webhooks=settings.allow_private_webhooks,
+        akismet=build_akismet(settings),
     )

@@ -5,6 +5,8 @@ No other module reads the environment.
 
 from __future__ import annotations
 
+import ipaddress
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -25,6 +27,14 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="redis://host:6379/0 for rate limits and live updates shared by workers; unset: in-process"
     )
+    akismet_url: str | None = Field(
+        None, description="an Akismet-compatible service (https://rest.akismet.com); asked about new comments"
+    )
+    akismet_key: str | None = Field(None, description="the API key for akismet_url")
+    akismet_timeout_seconds: float = Field(2.0, gt=0, description="how long a post waits for Akismet's verdict")
+    trusted_proxies: str = Field(
+        "", description="addresses or networks of reverse proxies whose X-Forwarded-Proto is believed (comma-separated)"
+    )
     secure_cookies: bool | None = Field(None, description="Secure flag on cookies; default: when base_url is https")
     outbox_in_serve: bool | None = Field(
         None, description="deliver mail/webhooks from inside `porch serve`; default: yes unless given a context"
@@ -42,6 +52,21 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    def is_trusted_proxy(self, peer: str) -> bool:
+        """Whether ``peer`` (a request's immediate sender) is one of ``trusted_proxies``."""
+        entries = [entry.strip() for entry in self.trusted_proxies.split(",") if entry.strip()]
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            return peer in entries  # a unix socket's or a test client's name
+        for entry in entries:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                continue
+        return False
 
     @property
     def cookies_secure(self) -> bool:

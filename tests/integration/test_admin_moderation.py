@@ -125,3 +125,42 @@ def test_people_page_bans_and_lifts(client: TestClient, ctx: Context) -> None:
     )
     assert lifted.status_code == 303
     assert "No bans." in client.get(f"/admin/sites/{blog}/people").text
+
+
+def test_the_edit_form_keeps_and_shows_the_history_escaped_and_needs_its_token(
+    client: TestClient, ctx: Context
+) -> None:
+    blog, other = _signed_in_moderator(client, ctx)
+    site_obj = find_site(ctx, "blog")
+    original = "<script>alert(1)</script> my **first** words"
+    posted = post_comment(
+        client, site_obj, original, name="Linda", headers={"Origin": "https://blog.example", "Cookie": ""}
+    )["comment"]
+    url = f"/admin/sites/{blog}/comments/{posted['id']}/edit"
+    queue = client.get(f"/admin/sites/{blog}/queue")
+    assert url in queue.text  # every waiting comment links to its edit form
+
+    form = client.get(url)
+    assert form.status_code == 200 and "Never edited by a moderator" in form.text
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt; my **first** words"
+    assert "<script>alert(1)" not in form.text and escaped in form.text
+
+    refused = client.post(url, data={"body": "edited"}, headers=OWN)
+    assert refused.status_code == 403 and "form has expired" in refused.text
+    empty = client.post(url, data={"body": "  ", "csrf": _csrf(form.text)}, headers=OWN)
+    assert empty.status_code == 422 and "the comment is empty" in empty.text
+    saved = client.post(
+        url, data={"body": "my *tidied* words <b>x</b>", "csrf": _csrf(form.text)}, headers=OWN, follow_redirects=False
+    )
+    assert saved.status_code == 303 and saved.headers["location"].endswith("/edit?done=saved")
+
+    after = client.get(url)
+    assert "<em>tidied</em>" in after.text and "<b>x</b>" not in after.text  # rendered and sanitised
+    history = after.text.split("Earlier versions", 1)[1]
+    assert escaped in history and "<script>" not in history
+    audit = client.get(f"/admin/sites/{blog}/audit")
+    assert "edit" in audit.text and "&lt;script&gt;" in audit.text and "<script>alert" not in audit.text
+
+    # A comment is edited under its own site's address only.
+    assert client.get(f"/admin/sites/{other}/comments/{posted['id']}/edit").status_code == 403
+    assert client.get(f"/admin/sites/{blog}/comments/999999/edit").status_code == 404

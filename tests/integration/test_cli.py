@@ -163,7 +163,7 @@ def test_site_set_finds_the_site_by_key_too(porch: Porch) -> None:
 @pytest.mark.parametrize(
     ("assignment", "message"),
     [
-        ("bogus=1", "unknown setting 'bogus'; known settings: allow_anonymous, edit_window_seconds"),
+        ("bogus=1", "unknown setting 'bogus'; known settings: akismet, allow_anonymous, edit_window_seconds"),
         ("moderation=maybe", "setting moderation: expected one of publish, hold_first, hold_links, hold_all, "
                              "got 'maybe'"),
         ("edit_window_seconds=soon", "setting edit_window_seconds: expected a whole number, got 'soon'"),

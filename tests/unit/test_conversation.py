@@ -92,3 +92,35 @@ def test_paging_visits_each_top_level_comment_exactly_once(
         after = page.next_key
     assert sorted(seen) == [c.id for c in comments]
     assert len(seen) == len(set(seen))
+
+
+@given(
+    st.sets(st.integers(1, 30), min_size=1, max_size=30).flatmap(
+        lambda ids: st.tuples(st.just(sorted(ids)), st.sets(st.sampled_from(sorted(ids))), st.integers(1, 7))
+    ),
+    st.sampled_from(list(SortOrder)),
+)
+def test_pinned_comments_lead_the_first_page_and_every_comment_is_shown_once(
+    case: tuple[list[int], set[int], int], order: SortOrder
+) -> None:
+    from dataclasses import replace
+
+    ids, pinned, limit = case
+    comments = [replace(make(cid), pinned_at=T0 + timedelta(hours=cid) if cid in pinned else None) for cid in ids]
+    seen: list[int] = []
+    after = None
+    first = True
+    while True:
+        page = page_conversation(comments, order=order, after=after, limit=limit)
+        shown = [node.comment.id for node in page.comments]
+        if first:
+            assert shown[: len(pinned)] == sorted(pinned)  # pinning order, before the sort
+            assert len(shown) <= len(pinned) + limit
+        else:
+            assert not set(shown) & pinned
+        seen.extend(shown)
+        first = False
+        if page.next_key is None:
+            break
+        after = page.next_key
+    assert sorted(seen) == ids and len(seen) == len(set(seen))

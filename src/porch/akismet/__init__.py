@@ -46,14 +46,15 @@ class AkismetComment:
 
 
 class AkismetClient:
-    def __init__(self, endpoint: str, api_key: str, http: httpx.Client) -> None:
+    def __init__(self, endpoint: str, api_key: str, http: httpx.Client, *, timeout: float = 3.0) -> None:
         self._endpoint = endpoint.rstrip("/")
         self._key = api_key
         self._http = http
+        self._timeout = timeout
 
     def _post(self, path: str, comment: AkismetComment) -> httpx.Response:
         try:
-            return self._http.post(f"{self._endpoint}/1.1/{path}", data=comment.form(self._key), timeout=3.0)
+            return self._http.post(f"{self._endpoint}/1.1/{path}", data=comment.form(self._key), timeout=self._timeout)
         except httpx.HTTPError as exc:
             raise AkismetUnavailable(f"{path}: {exc.__class__.__name__}") from exc
 

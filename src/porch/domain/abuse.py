@@ -82,6 +82,19 @@ RATE_LIMITS = (
 )
 
 
+# Signing in and asking for sign-in links, per address and per email (one bucket whether or not an
+# account has that email: the answer must not tell). Passwords are argon2-hashed, so guessing is slow
+# already; these stop a script from trying a list, or from mailbombing someone with sign-in links.
+SIGN_IN_LIMITS = (
+    RateLimit("ip", burst=20, every_seconds=30),  # a shared office signing in on a Monday morning
+    RateLimit("email", burst=10, every_seconds=30),  # 2 guesses a minute at one account, after a burst
+)
+MAGIC_LINK_LIMITS = (
+    RateLimit("ip", burst=10, every_seconds=30),
+    RateLimit("email", burst=5, every_seconds=120),  # at most one mail every two minutes, after a burst
+)
+
+
 def address_bucket(remote_addr: str) -> str:
     """The rate-limit key of an address: IPv4 as is, IPv6 by its /64 (one customer's whole net)."""
     try:
@@ -121,6 +134,10 @@ def fingerprint(text: str) -> str:
 # --- 6. content heuristics -------------------------------------------------------------------
 
 SPAM_HOLD_SCORE = 0.7
+CLASSIFIER_HOLD_PROBABILITY = 0.9  # the site's learned classifier (domain/spam_classifier.py)
+CLASSIFIER_REASON = "learned from this site's moderators"
+AKISMET_SPAM = "akismet: spam"
+AKISMET_UNAVAILABLE = "akismet unavailable"
 _LINK = re.compile(r"<a\s", re.IGNORECASE)
 _URL_TEXT = re.compile(r"https?://|www\.", re.IGNORECASE)
 _SPAM_PHRASES = (
@@ -187,3 +204,11 @@ def spam_score(body_source: str, body_html: str, *, author_website: str | None =
         score += 0.1
         signals.append("links to its own website")
     return SpamScore(round(min(score, 1.0), 2), tuple(signals))
+
+
+def classifier_hold(probability: float, threshold: float = CLASSIFIER_HOLD_PROBABILITY) -> str | None:
+    """The hold reason for the learned classifier's spam probability ("spam score 0.93 (…)"), or None."""
+    if probability < threshold:
+        return None
+    shown = min(probability, 0.99)  # "1.00" would claim a certainty naive Bayes never has
+    return f"spam score {shown:.2f} ({CLASSIFIER_REASON})"

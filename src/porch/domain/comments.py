@@ -35,6 +35,11 @@ class Comment:
     edited_at: datetime | None
     upvotes: int = 0
     downvotes: int = 0
+    pinned_at: datetime | None = None  # pinned by a moderator: shown first to readers
+
+    @property
+    def pinned(self) -> bool:
+        return self.pinned_at is not None
 
     @property
     def score(self) -> int:

@@ -9,6 +9,10 @@ Pure: it takes every stored comment of one thread (one query) and decides what i
   by a keyset cursor (the sort key of the last item), so a comment arriving between two
   page loads neither repeats nor hides anything. Replies always read oldest first, as a
   conversation does.
+- Pinned top-level comments (a moderator's choice) open the first page, in the order they
+  were pinned, before the sorted rest and in addition to its ``limit``; they are left out of
+  the sorted rest, so no later page repeats them. A pinned comment that is no longer shown
+  (or shown only as a tombstone) takes its ordinary place.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from porch.domain.comments import Comment, CommentStatus
@@ -102,12 +107,24 @@ def page_conversation(
 ) -> ConversationPage:
     """The page of top-level conversations after the cursor ``after`` (None: the first page)."""
     roots = build_tree(comments)
-    keyed = sorted(((sort_key(node.comment, order), node) for node in roots), key=lambda item: item[0])
+    pinned = sorted((node for node in roots if is_pinned(node)), key=_pin_order)
+    keyed = sorted(
+        ((sort_key(node.comment, order), node) for node in roots if not is_pinned(node)), key=lambda item: item[0]
+    )
     if after is not None:
         keyed = [item for item in keyed if item[0] > after]
     page = keyed[:limit]
     next_key = page[-1][0] if len(keyed) > limit else None
     total = sum(1 for c in comments if c.status == CommentStatus.PUBLISHED)
-    return ConversationPage(
-        comments=[node for _, node in page], total=total, top_level_total=len(roots), next_key=next_key
-    )
+    shown = (pinned if after is None else []) + [node for _, node in page]
+    return ConversationPage(comments=shown, total=total, top_level_total=len(roots), next_key=next_key)
+
+
+def is_pinned(node: CommentNode) -> bool:
+    """Shown as pinned: pinned by a moderator and shown in full (a tombstone is never pinned)."""
+    return node.comment.pinned_at is not None and not node.tombstone
+
+
+def _pin_order(node: CommentNode) -> tuple[datetime, int]:
+    assert node.comment.pinned_at is not None
+    return (node.comment.pinned_at, node.comment.id)

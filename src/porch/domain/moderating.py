@@ -74,6 +74,7 @@ class Why(StrEnum):
     COPY_PASTE = "copy_paste"
     TOO_FAST = "too_fast"
     EVERYTHING_HELD = "everything_held"
+    AKISMET = "akismet"
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,10 @@ def hold_reasons(facts: QueueFacts, *, spam_hold_score: float) -> list[HoldReaso
     if facts.spam_score >= spam_hold_score:
         signals = f" ({', '.join(facts.spam_signals)})" if facts.spam_signals else ""
         reasons.append(HoldReason(Why.SPAM_SCORE, f"spam score {facts.spam_score:.2f}{signals}"))
+    elif facts.hold_reason and facts.hold_reason.startswith("spam score"):  # the learned classifier said so
+        reasons.append(HoldReason(Why.SPAM_SCORE, facts.hold_reason))
+    if facts.hold_reason and facts.hold_reason.startswith("akismet"):
+        reasons.append(HoldReason(Why.AKISMET, facts.hold_reason))
     if facts.copy_paste_threads:
         reasons.append(
             HoldReason(Why.COPY_PASTE, f"the same text is in {facts.copy_paste_threads} other conversations")
@@ -131,7 +136,7 @@ def queue_priority(reasons: list[HoldReason], created_at: datetime) -> tuple[int
     whys = {reason.why for reason in reasons}
     if Why.REPORTED in whys:
         band = 0
-    elif whys & {Why.SPAM_SCORE, Why.COPY_PASTE}:
+    elif whys & {Why.SPAM_SCORE, Why.COPY_PASTE} or any(r.text == "akismet: spam" for r in reasons):
         band = 2
     else:
         band = 1

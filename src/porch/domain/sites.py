@@ -37,6 +37,7 @@ class SiteSettings:
     report_threshold: int = 3  # readers' reports that send a published comment back to the queue
     min_submit_seconds: int = 3  # a form sent sooner than this after opening waits for a moderator
     language: str = DEFAULT_LANGUAGE  # what notification mails are written in: en, fr or de
+    akismet: bool = True  # ask the server's Akismet-compatible service, when one is configured (PORCH_AKISMET_*)
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -102,6 +103,7 @@ class Site:
     origins: tuple[str, ...]
     settings: SiteSettings = field(default_factory=SiteSettings)
     created_at: datetime | None = None
+    spam_model_version: int = 0  # moves with moderators' spam/approve decisions: the classifier retrains
 
     @property
     def primary_origin(self) -> str | None:

@@ -22,6 +22,7 @@ from porch.domain.threads import Thread
 from porch.errors import Conflict, InvalidInput, PorchError, RateLimited
 from porch.ratelimit import RateLimiter
 from porch.services.requesters import Requester
+from porch.services.spam_opinions import SpamOpinions
 from porch.storage.repositories.moderation import ModerationRepository
 from porch.storage.unit_of_work import UnitOfWork
 
@@ -55,6 +56,7 @@ def check_comment_allowed(
     decision: InitialDecision,
     is_moderator: bool,
     now: datetime,
+    opinions: SpamOpinions | None = None,
 ) -> InitialDecision:
     """Refuse (raise) or let through a new comment, possibly holding it; records what was decided.
 
@@ -67,7 +69,7 @@ def check_comment_allowed(
         if is_moderator:
             decided = decision  # moderators are not screened: they are the ones who would review it
         else:
-            decided = _screen(repo, limiter, site, thread, person, requester, new, body, html, decision, now)
+            decided = _screen(repo, limiter, site, thread, person, requester, new, body, html, decision, now, opinions)
     except PorchError as refused:
         log.warning("refused comment: %s (%s) %s", refused.code, refused.detail, where)
         raise
@@ -99,6 +101,7 @@ def _screen(
     html: str,
     decision: InitialDecision,
     now: datetime,
+    opinions: SpamOpinions | None,
 ) -> InitialDecision:
     abuse.check_honeypot(new.honeypot)
     emails = set(repo.emails_of(person.id))
@@ -131,6 +134,8 @@ def _screen(
     if repo.is_trusted(site.id, person.id):
         return InitialDecision(CommentStatus.PUBLISHED, None)  # trusted: a moderator vouched for them
     hold = _hold_reason(site, thread, body, html, new, same_text, rules, now)
+    if hold is None and opinions is not None:  # the learned classifier, Akismet: services/spam_opinions.py
+        hold = opinions.hold_reason(repo, site, body)
     if hold is None:
         return decision
     return replace(decision, status=CommentStatus.PENDING, reason=hold)

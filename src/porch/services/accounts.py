@@ -23,6 +23,7 @@ from porch.mail.message import OutgoingMail
 from porch.services.context import Context, new_token, token_hash
 from porch.services.identity import claim_email_history
 from porch.services.outbox import enqueue_mail
+from porch.services.sign_in_limits import check_sign_in_allowed
 from porch.storage.unit_of_work import UnitOfWork
 
 _hasher = PasswordHasher()
@@ -166,11 +167,12 @@ def _open_session(uow: UnitOfWork, account: Account, ctx: Context) -> str:
     return token
 
 
-def log_in(ctx: Context, email: str, password: str) -> SignedIn:
-    """Check a password; open a session."""
+def log_in(ctx: Context, email: str, password: str, *, remote_addr: str | None = None) -> SignedIn:
+    """Check a password; open a session. Rate-limited per address and per email (services/sign_in_limits.py)."""
     errors = ErrorList()
     email = check_account_email(email, errors)
     errors.raise_if_any()
+    check_sign_in_allowed(ctx, "sign-in", email, remote_addr)
     wrong = Unauthenticated("the email or the password is wrong", code="wrong_credentials")
     with ctx.uow(write=True) as uow:
         account = uow.accounts.get_by_email(email)
@@ -188,11 +190,12 @@ def log_in(ctx: Context, email: str, password: str) -> SignedIn:
     return SignedIn(account, session)
 
 
-def send_magic_link(ctx: Context, email: str) -> None:
-    """Mail a one-time sign-in link; an unknown address gets a new password-less account."""
+def send_magic_link(ctx: Context, email: str, *, remote_addr: str | None = None) -> None:
+    """Mail a one-time sign-in link; an unknown address gets a new password-less account. Rate-limited."""
     errors = ErrorList()
     email = check_account_email(email, errors)
     errors.raise_if_any()
+    check_sign_in_allowed(ctx, "magic-link", email, remote_addr)
     with ctx.uow(write=True) as uow:
         account = uow.accounts.get_by_email(email)
         if account is None:

@@ -26,6 +26,7 @@ from porch.services.abuse import check_comment_allowed
 from porch.services.context import Context, new_token, token_hash
 from porch.services.inbox_index import note_edited_comment, note_new_comment
 from porch.services.requesters import Requester, check_origin, is_moderator
+from porch.services.spam_opinions import SpamOpinions, ask_akismet
 from porch.storage.unit_of_work import UnitOfWork
 
 
@@ -76,6 +77,7 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
         errors.add("title", exc.detail.removeprefix("title: "))
         title = uri
 
+    opinions = _spam_opinions(ctx, new, uri, requester)  # before the write lock: it may ask Akismet
     with ctx.uow(write=True) as uow:
         site = get_site(uow, new.site_key)
         check_origin(site, requester)
@@ -125,6 +127,7 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
             decision=decision,
             is_moderator=moderator,
             now=now,
+            opinions=opinions,
         )
         edit_token = new_token() if requester.account is None else None
         comment = uow.comments.add(
@@ -160,6 +163,12 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
         editable_until=comment.edit_deadline(window) if window else None,
         held_because=decision.reason,
     )
+
+
+def _spam_opinions(ctx: Context, new: NewComment, uri: str, requester: Requester) -> SpamOpinions:
+    author = (new.author_name, new.author_email, new.author_website)
+    verdict = ask_akismet(ctx, new.site_key, new.body, author, uri, requester)
+    return SpamOpinions(ctx.spam_models, akismet=verdict)
 
 
 def _check_parent(uow: UnitOfWork, parent_id: int, thread: Thread) -> None:

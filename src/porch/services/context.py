@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from porch.akismet import AkismetClient
 from porch.live import LiveHub, NoLive
 from porch.mail.senders import MailSender
 from porch.ratelimit import RateLimiter
 from porch.ratelimit.memory import MemoryRateLimiter
+from porch.services.spam_cache import SpamModels
 from porch.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("porch")
@@ -36,6 +38,8 @@ class Context:
     outbox_wakeup: threading.Event = field(default_factory=threading.Event)
     # Webhooks to loopback/private addresses (PORCH_ALLOW_PRIVATE_WEBHOOKS): tests, intranets.
     allow_private_webhooks: bool = False
+    spam_models: SpamModels = field(default_factory=SpamModels)  # this worker's trained classifiers
+    akismet: AkismetClient | None = None  # an Akismet-compatible service, when configured
 
     def nudge_outbox(self) -> None:
         self.outbox_wakeup.set()

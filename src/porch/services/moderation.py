@@ -85,6 +85,8 @@ def _apply(
     before = comment_snapshot(comment, pinned=repo.is_pinned(comment.id))
     if change.after != change.before:
         repo.set_status(comment.id, change.after)
+        if LEARNED_STATUSES & {change.before, change.after}:
+            repo.bump_spam_model_version(site.id)  # the classifier learns from this: workers retrain
     if change.count_delta:
         uow.threads.add_to_count(thread.id, change.count_delta, now=now)
     if action == Action.PIN:
@@ -116,6 +118,11 @@ def _apply(
     elif change.count_delta < 0:
         uow.on_commit(lambda: ctx.live.publish(CommentEvent("deleted", site.id, thread.key, updated)))
     return updated
+
+
+# What the spam classifier is trained on (spam vs published): a decision moving a comment into or out
+# of these changes the model (services/spam_opinions.py).
+LEARNED_STATUSES = {CommentStatus.SPAM, CommentStatus.PUBLISHED}
 
 
 def moderate_comment(
@@ -209,6 +216,27 @@ def comment_revisions(ctx: Context, comment_id: int, account: Account) -> list[t
         _, site, _ = _comment_site_thread(uow, comment_id)
         check_moderator(uow, site, account)
         return ModerationRepository(uow.connection).revisions(comment_id)
+
+
+@dataclass(frozen=True)
+class EditableComment:
+    comment: Comment
+    thread: Thread
+    site: Site
+    revisions: list[tuple[str, datetime]]  # earlier texts, oldest first
+
+
+def comment_for_editing(ctx: Context, site_key: str, comment_id: int, account: Account) -> EditableComment:
+    """A comment of ``site_key`` with its earlier texts, for a moderator's edit form."""
+    with ctx.uow() as uow:
+        comment = uow.comments.get(comment_id)
+        thread = uow.threads.get(comment.thread_id) if comment else None
+        site = uow.sites.get(thread.site_id) if thread else None
+        if comment is None or thread is None or site is None or site.key != site_key:
+            raise NotFound(f"there is no comment {comment_id} on this site", code="unknown_comment")
+        check_moderator(uow, site, account)
+        revisions = ModerationRepository(uow.connection).revisions(comment_id)
+    return EditableComment(comment, thread, site, revisions)
 
 
 def close_thread(ctx: Context, thread_id: int, requester: Requester, *, closed: bool = True) -> Thread:

@@ -6,9 +6,8 @@ from porch.domain.accounts import Account
 from porch.domain.spam_classifier import SpamModel, train
 from porch.services.context import Context
 from porch.services.moderation import _site_by_key, check_moderator
+from porch.services.spam_opinions import TRAINING_LIMIT
 from porch.storage.repositories.moderation import ModerationRepository
-
-TRAINING_LIMIT = 5000  # of each class: the newest decisions say most about today's spam
 
 
 def train_site_spam_model(ctx: Context, site_key: str, account: Account) -> SpamModel:

@@ -65,6 +65,10 @@ sites = Table(
     Column("origins", JSON, nullable=False),
     Column("settings", JSON, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # moved forward by every moderator decision the spam classifier learns from (spam, approve, a
+    # published comment rejected): each worker retrains its cached model when it sees a new number
+    # on the site row it reads anyway (services/spam_opinions.py), so no post pays a query for it
+    Column("spam_model_version", Integer, nullable=False, server_default="0"),
 )
 
 people = Table(
@@ -175,6 +179,10 @@ comments = Table(
     # what makes a second import of the same file change nothing
     Column("import_ref", String(200)),
     Column("import_parent_ref", String(200)),
+    # when a moderator pinned it (None: not pinned). On the comment row, not only in comment_pins, so
+    # the thread read gets it in its one query and pinning moves threads.version through the
+    # comments UPDATE trigger (storage/thread_versions.py): prepared pages see the pin at once.
+    Column("pinned_at", UTCDateTime),
     Index(None, "person_id", "created_at"),
     UniqueConstraint("thread_id", "import_ref"),
 )

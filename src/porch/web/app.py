@@ -15,12 +15,14 @@ from porch.config import Settings
 from porch.services.context import Context
 from porch.services.sites import all_allowed_origins
 from porch.web import feeds, notifications
+from porch.web.account_pages import router as account_pages_router
 from porch.web.admin import router as admin_router
 from porch.web.admin.auth import SignInRequired
 from porch.web.api import analytics as analytics_api
 from porch.web.api import auth, comments, preview, stream, threads
 from porch.web.api import inbox as inbox_api
 from porch.web.api import moderation as moderation_api
+from porch.web.api import personal_data as personal_data_api
 from porch.web.api import transfers as transfers_api
 from porch.web.errors import install_error_handlers
 from porch.web.inbox.pages import InboxSignIn
@@ -59,6 +61,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.include_router(moderation_api.router)
     app.include_router(transfers_api.router)
     app.include_router(auth.router)
+    app.include_router(personal_data_api.router)
     app.include_router(feeds.router)
     app.include_router(notifications.router)
     app.include_router(preview.router)
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
     app.include_router(inbox_api.router)
     app.include_router(pages_router)
     app.include_router(inbox_pages_router)
+    app.include_router(account_pages_router)
     app.include_router(admin_router)
     app.include_router(static_router)
 

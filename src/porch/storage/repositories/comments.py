@@ -23,6 +23,7 @@ _COMMENT_COLUMNS = [
     comments.c.edited_at,
     comments.c.upvotes,
     comments.c.downvotes,
+    comments.c.pinned_at,
 ]
 
 
@@ -41,6 +42,7 @@ def _comment(row: Any) -> Comment:
         edited_at=row.edited_at,
         upvotes=row.upvotes,
         downvotes=row.downvotes,
+        pinned_at=row.pinned_at,
     )
 
 

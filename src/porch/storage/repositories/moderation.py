@@ -23,6 +23,7 @@ from porch.storage.schema import (
     comments,
     moderation_log,
     person_emails,
+    sites,
     threads,
     trusted_people,
     word_rules,
@@ -141,6 +142,11 @@ class ModerationRepository:
             query = query.where(comments.c.person_id == person_id)
         rows = self._db.execute(query.order_by(comments.c.created_at.desc(), comments.c.id.desc()).limit(limit))
         return [_comment(row) for row in rows]
+
+    def bump_spam_model_version(self, site_id: int) -> None:
+        self._db.execute(
+            update(sites).where(sites.c.id == site_id).values(spam_model_version=sites.c.spam_model_version + 1)
+        )
 
     def labelled_texts(self, site_id: int, limit: int) -> list[tuple[str, bool]]:
         """The site's latest comments judged spam (True) or published (False), for the classifier."""
@@ -315,15 +321,20 @@ class ModerationRepository:
 
     # pins -----------------------------------------------------------------------------------
     def pin(self, comment_id: int, thread_id: int, account_id: int | None, now: datetime) -> None:
+        """Record who pinned it (``comment_pins``) and mark the comment row, which readers see (and
+        whose UPDATE moves ``threads.version``, so prepared thread pages change at once)."""
         if not self.is_pinned(comment_id):
             self._db.execute(
                 insert(comment_pins).values(
                     comment_id=comment_id, thread_id=thread_id, pinned_by=account_id, created_at=now
                 )
             )
+            self._db.execute(update(comments).where(comments.c.id == comment_id).values(pinned_at=now))
 
     def unpin(self, comment_id: int) -> None:
         self._db.execute(delete(comment_pins).where(comment_pins.c.comment_id == comment_id))
+        pinned = comments.c.pinned_at.is_not(None)
+        self._db.execute(update(comments).where(comments.c.id == comment_id, pinned).values(pinned_at=None))
 
     def is_pinned(self, comment_id: int) -> bool:
         found = self._db.execute(select(comment_pins.c.comment_id).where(comment_pins.c.comment_id == comment_id))

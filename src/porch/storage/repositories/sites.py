@@ -17,6 +17,7 @@ def _site(row: Any) -> Site:
         origins=tuple(row.origins or ()),
         settings=SiteSettings.from_json(row.settings),
         created_at=row.created_at,
+        spam_model_version=row.spam_model_version,
     )
 
 

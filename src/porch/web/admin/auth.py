@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import math
+from functools import partial
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from porch.domain.accounts import Account
-from porch.errors import Forbidden, PorchError, Unauthenticated
+from porch.errors import Forbidden, PorchError, RateLimited, Unauthenticated
 from porch.services import accounts as account_service
 from porch.services.context import Context
 from porch.services.requesters import Requester
 from porch.web.admin.templating import render
 from porch.web.api.auth import set_session_cookie
-from porch.web.api.deps import SESSION_COOKIE, get_context, get_requester, session_token
+from porch.web.api.deps import SESSION_COOKIE, client_address, get_context, get_requester, session_token
 
 router = APIRouter()
 
@@ -49,14 +52,19 @@ async def login(
     ctx: Context = Depends(get_context),
 ) -> Response:
     try:
-        signed_in = await run_in_threadpool(account_service.log_in, ctx, email, password)
+        signed_in = await run_in_threadpool(
+            partial(account_service.log_in, remote_addr=client_address(request)), ctx, email, password
+        )
     except (Unauthenticated, PorchError) as exc:
-        return render(
+        page = render(
             request,
             "admin/login.html",
             {"next": _safe_next(next), "error": exc.detail, "email": email},
-            status_code=401,
+            status_code=429 if isinstance(exc, RateLimited) else 401,
         )
+        if isinstance(exc, RateLimited):
+            page.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return page
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(response, request, signed_in.session_token)
     return response

@@ -8,8 +8,6 @@ check in ``web/api/deps.py``: a browser that sends no Origin on a form post is s
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any
 from urllib.parse import quote
 
@@ -23,24 +21,15 @@ from porch.services import bans as ban_service
 from porch.services import moderation as moderation_service
 from porch.services import sites as site_service
 from porch.services.context import Context
+from porch.services.requesters import Requester
 from porch.web.admin.auth import forbidden_page, require_account
 from porch.web.admin.templating import render
-from porch.web.api.deps import get_context, session_token
+from porch.web.api.deps import get_context
+from porch.web.csrf import check_csrf, csrf_token
 from porch.web.errors import status_for
 
 router = APIRouter()
 MODERATORS = frozenset({"owner", "moderator"})
-
-
-def csrf_token(request: Request) -> str:
-    """A token bound to the session: a page of another site can neither read nor forge it."""
-    token, _ = session_token(request)
-    return hashlib.sha256(f"porch-csrf:{token or ''}".encode()).hexdigest()[:32]
-
-
-def check_csrf(request: Request, sent: str) -> None:
-    if not hmac.compare_digest(csrf_token(request), sent or ""):
-        raise Forbidden("this form has expired or came from elsewhere: reload the page and try again", code="csrf")
 
 
 async def _managed(ctx: Context, site_key: str, account: Account) -> site_service.ManagedSite:
@@ -48,7 +37,12 @@ async def _managed(ctx: Context, site_key: str, account: Account) -> site_servic
 
 
 def _page(
-    request: Request, name: str, account: Account, managed: site_service.ManagedSite, **extra: Any
+    request: Request,
+    name: str,
+    account: Account,
+    managed: site_service.ManagedSite,
+    status_code: int = 200,
+    **extra: Any,
 ) -> HTMLResponse:
     context = {
         "account": account,
@@ -59,7 +53,7 @@ def _page(
         "error": None,
         **extra,
     }
-    return render(request, name, context)
+    return render(request, name, context, status_code=status_code)
 
 
 def _failed(request: Request, error: PorchError) -> HTMLResponse:
@@ -233,3 +227,48 @@ async def search_page(
     except PorchError as exc:
         return _failed(request, exc)
     return _page(request, "admin/search.html", account, managed, found=found, q=q, status=status, tab="search")
+
+
+@router.get("/sites/{site_key}/comments/{comment_id}/edit", response_class=HTMLResponse)
+async def edit_comment_page(
+    request: Request,
+    site_key: str,
+    comment_id: int,
+    account: Account = Depends(require_account),
+    ctx: Context = Depends(get_context),
+) -> HTMLResponse:
+    try:
+        managed = await _managed(ctx, site_key, account)
+        editable = await run_in_threadpool(moderation_service.comment_for_editing, ctx, site_key, comment_id, account)
+    except PorchError as exc:
+        return _failed(request, exc)
+    return _page(request, "admin/edit_comment.html", account, managed, editable=editable, tab="search")
+
+
+@router.post("/sites/{site_key}/comments/{comment_id}/edit", response_model=None)
+async def edit_comment(
+    request: Request,
+    site_key: str,
+    comment_id: int,
+    account: Account = Depends(require_account),
+    ctx: Context = Depends(get_context),
+    body: str = Form(""),
+    csrf: str = Form(""),
+) -> Response:
+    """A moderator's edit: the earlier text is kept as a revision and shown under the form."""
+    try:
+        check_csrf(request, csrf)
+        managed = await _managed(ctx, site_key, account)
+        await run_in_threadpool(moderation_service.comment_for_editing, ctx, site_key, comment_id, account)
+        await run_in_threadpool(
+            moderation_service.edit_comment_as_moderator, ctx, comment_id, body, Requester(account=account)
+        )
+    except InvalidInput as exc:
+        editable = await run_in_threadpool(moderation_service.comment_for_editing, ctx, site_key, comment_id, account)
+        return _page(
+            request, "admin/edit_comment.html", account, managed, editable=editable, tab="search", draft=body,
+            error=exc.detail, status_code=422,
+        )  # fmt: skip
+    except PorchError as exc:
+        return _failed(request, exc)
+    return RedirectResponse(f"/admin/sites/{site_key}/comments/{comment_id}/edit?done=saved", status_code=303)

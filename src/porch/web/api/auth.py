@@ -6,6 +6,8 @@ and API clients (browsers block third-party cookies, so the embed cannot rely on
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +17,14 @@ from porch.errors import Unauthenticated
 from porch.services import accounts as account_service
 from porch.services.context import Context
 from porch.services.requesters import Requester
-from porch.web.api.deps import SESSION_COOKIE, get_context, get_requester, session_token
+from porch.web.api.deps import (
+    SESSION_COOKIE,
+    came_over_tls,
+    client_address,
+    get_context,
+    get_requester,
+    session_token,
+)
 from porch.web.api.schemas import AccountOut, EmailIn, LoginIn, Problem, RegisterIn, SessionOut, TokenIn
 from porch.web.api.serialize import account_json
 
@@ -24,9 +33,12 @@ PROBLEMS = {code: {"model": Problem} for code in (401, 409, 422)}
 
 
 def set_session_cookie(response: Response, request: Request, token: str) -> None:
+    """HttpOnly (no script reads it), SameSite=Lax (no cross-site writes carry it), Secure when the
+    request came over TLS (directly, or through a trusted proxy's X-Forwarded-Proto) or the
+    configuration says so (``PORCH_SECURE_COOKIES``, or an https ``PORCH_BASE_URL``)."""
     response.set_cookie(
         SESSION_COOKIE, token, max_age=int(SESSION_LIFETIME.total_seconds()), httponly=True, samesite="lax",
-        secure=request.app.state.settings.cookies_secure, path="/",
+        secure=request.app.state.settings.cookies_secure or came_over_tls(request), path="/",
     )
 
 
@@ -58,14 +70,19 @@ async def verify(payload: TokenIn, ctx: Context = Depends(get_context)) -> JSONR
 @router.post("/auth/login", response_model=SessionOut, responses=PROBLEMS)
 async def login(payload: LoginIn, request: Request, ctx: Context = Depends(get_context)) -> JSONResponse:
     """Sign in with email and password."""
-    signed_in = await run_in_threadpool(account_service.log_in, ctx, payload.email, payload.password)
+    signed_in = await run_in_threadpool(
+        partial(account_service.log_in, remote_addr=client_address(request)), ctx, payload.email, payload.password
+    )
     return await _session_response(ctx, request, signed_in)
 
 
 @router.post("/auth/magic-link", status_code=202, responses=PROBLEMS)
-async def magic_link(payload: EmailIn, ctx: Context = Depends(get_context)) -> JSONResponse:
-    """Mail a one-time sign-in link (an unknown address gets a new account)."""
-    await run_in_threadpool(account_service.send_magic_link, ctx, payload.email)
+async def magic_link(payload: EmailIn, request: Request, ctx: Context = Depends(get_context)) -> JSONResponse:
+    """Mail a one-time sign-in link (an unknown address gets a new account). The same answer whether
+    or not an account has the address; rate-limited per address and per email (429, Retry-After)."""
+    await run_in_threadpool(
+        partial(account_service.send_magic_link, remote_addr=client_address(request)), ctx, payload.email
+    )
     return JSONResponse({"sent": True}, status_code=202)
 
 

@@ -32,6 +32,23 @@ def _is_first_party(request: Request, origin: str) -> bool:
     return origin in (own_origin(request), f"{request.url.scheme}://{host}")
 
 
+def client_address(request: Request) -> str | None:
+    """The address the request came from (behind a proxy: what the server was told it is)."""
+    return request.client.host if request.client else None
+
+
+def came_over_tls(request: Request) -> bool:
+    """Whether the browser spoke HTTPS: to this server, or to a trusted proxy (``PORCH_TRUSTED_PROXIES``)
+    that says so in X-Forwarded-Proto. Anyone else's X-Forwarded-Proto is ignored."""
+    if request.url.scheme == "https":
+        return True
+    peer = client_address(request)
+    if peer is None or not request.app.state.settings.is_trusted_proxy(peer):
+        return False
+    forwarded = request.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
+    return forwarded == "https"
+
+
 def session_token(request: Request) -> tuple[str | None, bool]:
     """The session token and whether it came from the cookie (not a bearer header)."""
     authorization = request.headers.get("authorization", "")

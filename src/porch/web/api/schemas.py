@@ -72,6 +72,9 @@ class CommentOut(BaseModel):
     created_at: datetime
     edited_at: datetime | None
     votes: VotesOut
+    pinned: bool = Field(
+        description="pinned by a moderator; pinned top-level comments open the first page of a thread, before the sort"
+    )
     replies: list[CommentOut] = []
 
 

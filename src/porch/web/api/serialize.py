@@ -34,6 +34,7 @@ def comment_json(
             "created_at": iso(comment.created_at),
             "edited_at": None,
             "votes": {"up": 0, "down": 0, "score": 0},
+            "pinned": False,
             "replies": replies or [],
         }
     return {
@@ -51,6 +52,7 @@ def comment_json(
         "created_at": iso(comment.created_at),
         "edited_at": iso(comment.edited_at),
         "votes": {"up": comment.upvotes, "down": comment.downvotes, "score": comment.score},
+        "pinned": comment.pinned,
         "replies": replies or [],
     }
 

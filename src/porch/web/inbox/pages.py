@@ -7,6 +7,8 @@ bodies are the server-sanitised HTML every reader gets.
 
 from __future__ import annotations
 
+import math
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -18,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from porch.domain.accounts import Account
 from porch.domain.inbox import FollowState, InboxFilter, TargetKind
-from porch.errors import NotFound, PorchError
+from porch.errors import NotFound, PorchError, RateLimited
 from porch.services import accounts as account_service
 from porch.services import comment_feeds as feed_service
 from porch.services import identity as identity_service
@@ -26,7 +28,7 @@ from porch.services import inbox as inbox_service
 from porch.services.context import Context
 from porch.services.requesters import Requester
 from porch.web.api.auth import set_session_cookie
-from porch.web.api.deps import get_context, get_requester
+from porch.web.api.deps import client_address, get_context, get_requester
 from porch.web.inbox.atom import inbox_atom
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
@@ -191,9 +193,15 @@ async def inbox_login(
     request: Request, email: str = Form(""), password: str = Form(""), ctx: Context = Depends(get_context)
 ) -> Response:
     try:
-        signed_in = await run_in_threadpool(account_service.log_in, ctx, email, password)
+        signed_in = await run_in_threadpool(
+            partial(account_service.log_in, remote_addr=client_address(request)), ctx, email, password
+        )
     except PorchError as exc:
-        return _page(request, "inbox/login.html", {"error": exc.detail, "email": email}, status_code=401)
+        limited = isinstance(exc, RateLimited)
+        page = _page(request, "inbox/login.html", {"error": exc.detail, "email": email}, 429 if limited else 401)
+        if isinstance(exc, RateLimited):
+            page.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return page
     response = RedirectResponse("/inbox", status_code=303)
     set_session_cookie(response, request, signed_in.session_token)
     return response
