@@ -4,7 +4,7 @@ Every query starts from the same two relations (see ``docs/subsystems/analytics.
 ``site_pc`` — the site's published comments, all time — and ``p`` — those of the requested page
 and period. Replies, first comments and answers are looked up in ``site_pc`` because they may lie
 outside the period. The few expressions the two databases spell differently (seconds since the
-epoch, day and month of a timestamp) come from :class:`_Dialect`.
+epoch, day and month of a timestamp) come from :class:`SqlDialect`.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class WaitingComment:
     thread_title: str
 
 
-class _Dialect:
+class SqlDialect:
     def __init__(self, name: str):
         self.name = name
 
@@ -81,6 +81,12 @@ class _Dialect:
             # SQLite keeps UTC timestamps as ISO text; julianday reads them (to ~0.1 ms).
             return f"((julianday({column}) - 2440587.5) * 86400.0)"
         return f"EXTRACT(EPOCH FROM {column})"
+
+    def round_ms(self, expression: str) -> str:
+        """Seconds rounded to milliseconds (julianday's float noise off; PostgreSQL rounds only numerics)."""
+        if self.name == "sqlite":
+            return f"ROUND({expression}, 3)"
+        return f"ROUND(CAST({expression} AS numeric), 3)"
 
     def day(self, column: str) -> str:
         if self.name == "sqlite":
@@ -113,7 +119,7 @@ _OTHER = "(r.person_id IS NULL OR c.person_id IS NULL OR r.person_id <> c.person
 class AnalyticsRepository:
     def __init__(self, connection: Connection):
         self._db = connection
-        self._sql = _Dialect(connection.dialect.name)
+        self._sql = SqlDialect(connection.dialect.name)
 
     # building blocks ---------------------------------------------------------------------------
     def _with(self, scope: Scope, *more: str) -> str:
@@ -297,7 +303,8 @@ GROUP BY p.person_id, f.first_at"""
         sql = self._with(scope, self._firsts_in_scope()) + f"""
 SELECT f.person_id, f.first_at, MIN(c.created_at) AS came_back_at
 FROM firsts f LEFT JOIN site_pc c
-  ON c.person_id = f.person_id AND {epoch('c.created_at')} >= {epoch('f.first_at')} + {RETURN_GAP_SECONDS}
+  ON c.person_id = f.person_id
+  AND {self._sql.round_ms(f"{epoch('c.created_at')} - {epoch('f.first_at')}")} >= {RETURN_GAP_SECONDS}
 GROUP BY f.person_id, f.first_at"""
         rows = self._db.execute(
             self._query(sql, scope, first_at=UTCDateTime, came_back_at=UTCDateTime)
