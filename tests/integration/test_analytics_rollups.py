@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select, update
 
@@ -148,7 +148,16 @@ _change = st.one_of(
 )
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_REPLY_CHAIN = [("post", 0, 0, None, 0, "published"), ("post", 0, 1, 0, 1, "published"),
+                ("post", 0, 2, 1, 30, "published"), ("post", 0, 0, 2, 60, "published")]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# a parent moderated away and back under its replies, its writer merged into the replier, a new owner
+@example(n_threads=1, n_people=3, first=_REPLY_CHAIN,
+         later=[[("status", 1, "deleted")], [("status", 1, "published"), ("vote", 2, 1)], [("merge", 0, 1)]])
+@example(n_threads=2, n_people=2, first=_REPLY_CHAIN,
+         later=[[("author", 0, 1), ("status", 0, "spam")], [("owner",), ("post", 1, 4, None, 25, "published")]])
 @given(
     n_threads=st.integers(1, 3), n_people=st.integers(1, 6),
     first=st.lists(_post, min_size=0, max_size=25), later=st.lists(st.lists(_change, max_size=6), max_size=3),

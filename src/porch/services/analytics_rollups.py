@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from porch.domain.metrics import (
     CONVERSION_WINDOWS_DAYS,
@@ -30,7 +31,7 @@ from porch.domain.sites import Site
 from porch.services.analytics_types import Contributor, DayActivity, ReplyEdge, SiteAnalytics
 from porch.services.context import Context
 from porch.storage.repositories.analytics import AnalyticsRepository, WaitingComment
-from porch.storage.repositories.analytics_rollups import AnalyticsRollupRepository
+from porch.storage.repositories.analytics_rollups import AnalyticsRollupRepository, CommentFact, PersonDeltas
 
 # Roll the whole site again rather than thread by thread past this share of its threads (or count).
 WHOLE_SITE_SHARE = 0.25
@@ -88,7 +89,7 @@ def refresh_rollups(ctx: Context, site_id: int) -> RollupRun:
 def _roll_site(repo: AnalyticsRollupRepository, site_id: int, threads: int) -> RollupRun:
     repo.forget_site(site_id)
     repo.roll_threads(site_id, None)
-    repo.roll_people(site_id, None)
+    repo.roll_people(site_id)
     repo.roll_days(site_id, None)
     return RollupRun(whole_site=True, threads=threads, people=-1, days=-1)
 
@@ -97,26 +98,62 @@ def _roll_threads(
     repo: AnalyticsRollupRepository, site_id: int, changed: list[int], vanished: list[int]
 ) -> RollupRun:
     touched = changed + vanished
-    old_signatures = repo.signatures(touched)
-    old_people = repo.thread_people(touched)
-    old_days = repo.thread_days(touched)
+    old_facts, old_days = repo.comment_facts(touched), repo.thread_days(touched)
     repo.forget_threads(touched)
-    signatures = repo.roll_threads(site_id, changed)
-    # Only a thread whose published comments changed hands (a new, moved, moderated or deleted comment,
-    # not a vote or an edit) changes anything about its people or its days.
-    moved = [t for t in touched if old_signatures.get(t) != signatures.get(t)]
-    if not moved:
-        return RollupRun(whole_site=False, threads=len(touched), people=0, days=0)
-    new_people = repo.thread_people(moved)
-    new_days = repo.thread_days(moved)
-    people = sorted(set().union(*(old_people.get(t, set()) | new_people.get(t, set()) for t in moved)))
-    days = set().union(*(old_days.get(t, set()) | new_days.get(t, set()) for t in moved))
-    days |= repo.person_days(site_id, people)  # where they were, and their first days…
-    repo.forget_people(site_id, people)
-    repo.roll_people(site_id, people)
-    days |= repo.person_days(site_id, people)  # …and where they are now
-    repo.roll_days(site_id, sorted(days))
+    repo.roll_threads(site_id, changed)
+    new_facts, new_days = repo.comment_facts(touched), repo.thread_days(touched)
+    deltas, people, days = person_deltas(old_facts, new_facts)
+    days |= {day for (thread, day) in old_days.keys() | new_days.keys()
+             if old_days.get((thread, day)) != new_days.get((thread, day))}
+    if people:
+        ordered = sorted(people)
+        days |= repo.first_days(site_id, ordered)  # a first comment may move from one day…
+        repo.add_to_people(site_id, deltas)
+        repo.refresh_people(site_id, ordered)
+        days |= repo.first_days(site_id, ordered)  # …to another
+    if days:
+        repo.roll_days(site_id, sorted(days))
     return RollupRun(whole_site=False, threads=len(touched), people=len(people), days=len(days))
+
+
+def person_deltas(
+    old: dict[int, CommentFact], new: dict[int, CommentFact]
+) -> tuple[PersonDeltas, set[int], set[str]]:
+    """What the change from ``old`` to ``new`` (the published comments of some threads) does to people.
+
+    Returns the counts to add, the people touched and the days their comments are on. A comment that
+    appeared, went, or changed hands or parent counts for its writer (comments, days) and, as a reply,
+    for the writer of its parent (replies received, an edge); a reply to such a comment moves its edge
+    and the parent's replies received too. Votes and edits change no fact: nothing to do.
+    """
+    differing = {c for c in old.keys() | new.keys() if old.get(c) != new.get(c)}
+    deltas, people, days = PersonDeltas(), set[int](), set[str]()
+    if not differing:
+        return deltas, people, days
+
+    def add(counter: dict[Any, int], key: Any, sign: int) -> None:
+        counter[key] = counter.get(key, 0) + sign
+
+    for facts, sign in ((old, -1), (new, 1)):
+        for comment_id, fact in facts.items():
+            own = comment_id in differing
+            if not own and fact.parent_id not in differing:
+                continue
+            if own:
+                days.add(fact.day)
+                if fact.person_id is not None:
+                    people.add(fact.person_id)
+                    add(deltas.comments, fact.person_id, sign)
+                    add(deltas.days, (fact.person_id, fact.day), sign)
+            parent = facts.get(fact.parent_id) if fact.parent_id is not None else None
+            if parent is None or parent.person_id is None or parent.person_id == fact.person_id:
+                continue  # a reply to nobody known, or to oneself, is no answer
+            people.add(parent.person_id)
+            add(deltas.received, parent.person_id, sign)
+            if fact.person_id is not None:
+                people.add(fact.person_id)
+                add(deltas.edges, (fact.person_id, parent.person_id), sign)
+    return deltas, people, days
 
 
 def measure_from_rollups(

@@ -530,8 +530,6 @@ analytics_rollup_threads = Table(
     Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("rolled_version", Id, nullable=False),  # threads.version these numbers are of
     Column("author_person_id", Id),  # threads.author_person_id they assumed
-    # a checksum of who wrote which published comment: unchanged (votes, edits) -> people rollups stand
-    Column("signature", String(100), nullable=False),
     Column("comments", Integer, nullable=False),
     Column("top_level", Integer, nullable=False),
     Column("replies", Integer, nullable=False),
@@ -543,13 +541,17 @@ analytics_rollup_threads = Table(
     Column("author_answered", Integer, nullable=False),
 )
 
-analytics_rollup_thread_people = Table(
-    "analytics_rollup_thread_people",
+analytics_rollup_comments = Table(
+    "analytics_rollup_comments",
     metadata,
-    Column("thread_id", Id, nullable=False),
-    Column("person_id", Id, nullable=False),
+    # a thread's published comments as last rolled: who replied to whom, on which day (diffed against
+    # the comments table to find the people and days a change touched)
+    Column("comment_id", Id, primary_key=True, autoincrement=False),
+    Column("thread_id", Id, nullable=False, index=True),
     Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False, index=True),
-    PrimaryKeyConstraint("thread_id", "person_id"),
+    Column("person_id", Id),
+    Column("parent_id", Id),
+    Column("day", String(10), nullable=False),
 )
 
 analytics_rollup_thread_days = Table(

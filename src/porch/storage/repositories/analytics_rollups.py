@@ -8,8 +8,10 @@ pieces that can be recomputed alone (definitions: docs/subsystems/analytics.md, 
   database triggers of ``storage/thread_versions.py`` move it on every insert, update or delete of
   the thread's comments, so nothing on the comment post path has to remember the rollups;
 * **per person** (``…_people``, ``…_person_days``, ``…_person_months``, ``…_edges`` by replier):
-  rewritten for the people of a rewritten thread whose *signature* (who wrote which published
-  comment under which parent) changed — a vote or an edit moves the version but not the signature;
+  rewritten for the people a rewritten thread's change touched: ``…_comments`` keeps each thread's
+  published comments as last rolled (who, replying to which comment, on which day), and the
+  comments that differ now name them — their writers, the writers of their parents (replies
+  received) and of their replies (reply-graph edges). A vote or an edit touches nobody;
 * **per day** (``…_days``): rewritten for the days those threads and people touch.
 
 The same statements serve a site's first build (every thread, person and day: set-based, one pass
@@ -19,8 +21,8 @@ each) and a catch-up (a list of ids). Plain rows in, plain rows out; no clock, n
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
@@ -33,13 +35,42 @@ from porch.storage.schema import UTCDateTime
 CHUNK = 2000
 
 # Every table with per-thread rows, and its thread column's name.
-_THREAD_TABLES = ("analytics_rollup_threads", "analytics_rollup_thread_people", "analytics_rollup_thread_days",
+_THREAD_TABLES = ("analytics_rollup_threads", "analytics_rollup_comments", "analytics_rollup_thread_days",
                   "analytics_rollup_waits")
 _PERSON_TABLES = ("analytics_rollup_people", "analytics_rollup_person_days", "analytics_rollup_person_months")
 _SITE_TABLES = (*_THREAD_TABLES, *_PERSON_TABLES, "analytics_rollup_edges", "analytics_rollup_days")
 
+# Each person's months with a comment, beside the month of their first.
+_MONTHS = """INSERT INTO analytics_rollup_person_months (site_id, person_id, month, cohort_month)
+SELECT DISTINCT :site_id, d.person_id, substr(d.day, 1, 7), substr(p.first_day, 1, 7)
+FROM analytics_rollup_person_days d
+JOIN analytics_rollup_people p ON p.site_id = d.site_id AND p.person_id = d.person_id
+WHERE d.site_id = :site_id"""
+# What a new person's row holds until refresh_people sets it.
+_PLACEHOLDER = datetime(1970, 1, 1, tzinfo=UTC)
+
 # A reply "from someone else" (as in analytics.py): answering yourself is not being answered.
 _OTHER = "(r.person_id IS NULL OR c.person_id IS NULL OR r.person_id <> c.person_id)"
+
+
+@dataclass(frozen=True)
+class CommentFact:
+    """One published comment as the rollups saw it."""
+
+    thread_id: int
+    person_id: int | None
+    parent_id: int | None
+    day: str
+
+
+@dataclass
+class PersonDeltas:
+    """What changed comments add to (or, negative, take from) the per-person rollups."""
+
+    comments: dict[int, int] = field(default_factory=dict)  # person -> comments
+    received: dict[int, int] = field(default_factory=dict)  # person -> replies from someone else
+    days: dict[tuple[int, str], int] = field(default_factory=dict)  # (person, day) -> comments
+    edges: dict[tuple[int, int], int] = field(default_factory=dict)  # (replier, replied-to) -> replies
 
 
 @dataclass(frozen=True)
@@ -145,39 +176,33 @@ WHERE r.site_id = :site_id AND t.id IS NULL ORDER BY r.thread_id"""), {"site_id"
             self._db.execute(text(f"DELETE FROM {table} WHERE site_id = :site_id"), {"site_id": site_id})
 
     # what a rewrite touches ----------------------------------------------------------------------
-    def signatures(self, thread_ids: Sequence[int]) -> dict[int, str]:
-        found: dict[int, str] = {}
+    def comment_facts(self, thread_ids: Sequence[int]) -> dict[int, CommentFact]:
+        """The threads' published comments as last rolled: what a person's numbers depend on."""
+        found: dict[int, CommentFact] = {}
         for chunk in _chunks(thread_ids):
             rows = self._db.execute(text(
-                "SELECT thread_id, signature FROM analytics_rollup_threads WHERE thread_id IN :ids"
+                "SELECT comment_id, thread_id, person_id, parent_id, day FROM analytics_rollup_comments "
+                "WHERE thread_id IN :ids"
             ).bindparams(bindparam("ids", expanding=True)), {"ids": chunk})
-            found.update((int(r.thread_id), r.signature) for r in rows)
+            found.update((int(r.comment_id), CommentFact(int(r.thread_id), r.person_id, r.parent_id, r.day))
+                         for r in rows)
         return found
 
-    def thread_people(self, thread_ids: Sequence[int]) -> dict[int, set[int]]:
-        """The people with published comments in each thread when it was last rolled."""
-        return self._by_thread("SELECT thread_id, person_id AS v FROM analytics_rollup_thread_people "
-                               "WHERE thread_id IN :ids", thread_ids)
-
-    def thread_days(self, thread_ids: Sequence[int]) -> dict[int, set[str]]:
-        """The UTC days with published comments in each thread when it was last rolled."""
-        return self._by_thread("SELECT thread_id, day AS v FROM analytics_rollup_thread_days WHERE thread_id IN :ids",
-                               thread_ids)
-
-    def _by_thread(self, sql: str, thread_ids: Sequence[int]) -> dict[int, set[Any]]:
-        found: dict[int, set[Any]] = {}
+    def thread_days(self, thread_ids: Sequence[int]) -> dict[tuple[int, str], int]:
+        """Published comments per (thread, UTC day) as last rolled."""
+        found: dict[tuple[int, str], int] = {}
         for chunk in _chunks(thread_ids):
-            for r in self._db.execute(text(sql).bindparams(bindparam("ids", expanding=True)), {"ids": chunk}):
-                found.setdefault(int(r.thread_id), set()).add(r.v)
+            rows = self._db.execute(text(
+                "SELECT thread_id, day, comments FROM analytics_rollup_thread_days WHERE thread_id IN :ids"
+            ).bindparams(bindparam("ids", expanding=True)), {"ids": chunk})
+            found.update(((int(r.thread_id), r.day), int(r.comments)) for r in rows)
         return found
 
-    def person_days(self, site_id: int, person_ids: Sequence[int]) -> set[str]:
-        days = self._collect(
-            "SELECT day FROM analytics_rollup_person_days WHERE site_id = :site_id AND person_id IN :ids",
-            person_ids, site_id=site_id)
-        return days | self._collect(
+    def first_days(self, site_id: int, person_ids: Sequence[int]) -> set[str]:
+        """The days of these people's first comments, as rolled."""
+        return self._collect(
             "SELECT first_day FROM analytics_rollup_people WHERE site_id = :site_id AND person_id IN :ids",
-            person_ids, site_id=site_id)
+            person_ids, site_id=site_id) - {""}
 
     def _collect(self, sql: str, ids: Sequence[Any], **params: Any) -> set[Any]:
         found: set[Any] = set()
@@ -194,14 +219,12 @@ WHERE r.site_id = :site_id AND t.id IS NULL ORDER BY r.thread_id"""), {"site_id"
                     bindparam("ids", expanding=True))
                 self._db.execute(clause, {"ids": chunk})
 
-    def roll_threads(self, site_id: int, thread_ids: Sequence[int] | None) -> dict[int, str]:
-        """Write the per-thread rows of ``thread_ids`` (None: every thread of the site); their signatures."""
-        signatures: dict[int, str] = {}
+    def roll_threads(self, site_id: int, thread_ids: Sequence[int] | None) -> None:
+        """Write the per-thread rows of ``thread_ids`` (None: every thread of the site)."""
         for chunk in ([None] if thread_ids is None else _chunks(thread_ids)):
-            signatures.update(self._roll_threads(site_id, chunk))
-        return signatures
+            self._roll_threads(site_id, chunk)
 
-    def _roll_threads(self, site_id: int, ids: list[int] | None) -> dict[int, str]:
+    def _roll_threads(self, site_id: int, ids: list[int] | None) -> None:
         where = "t.site_id = :site_id" + ("" if ids is None else " AND t.id IN :ids")
         tc = f"""tc AS (
     SELECT c.id, c.thread_id, c.parent_id, c.person_id, c.created_at
@@ -241,35 +264,30 @@ WHERE r.site_id = :site_id AND t.id IS NULL ORDER BY r.thread_id"""), {"site_id"
                 clause = clause.bindparams(bindparam("ids", expanding=True))
             return self._db.execute(clause, {"site_id": site_id, **({} if ids is None else {"ids": ids})})
 
-        # 1. the counts and the signature (the thread's version first: a later statement may only see newer)
+        # 1. the counts (and the thread's version first: a later statement may only see newer comments)
         rows: dict[int, dict[str, Any]] = {}
-        signatures: dict[int, str] = {}
         for r in run(f"""
 SELECT t.id, t.version, t.author_person_id,
        COUNT(c.id) AS comments,
        COALESCE(SUM(CASE WHEN c.id IS NOT NULL AND c.parent_id IS NULL THEN 1 ELSE 0 END), 0) AS top_level,
        COUNT(c.parent_id) AS replies,
-       COALESCE(SUM(c.upvotes + c.downvotes), 0) AS votes,
-       COALESCE(SUM(c.id), 0) AS ids,
-       COALESCE(SUM(COALESCE(c.person_id, 0) * (c.id % 9973 + 1)), 0) AS who,
-       COALESCE(SUM(COALESCE(c.parent_id, 0) % 9967), 0) AS parents
+       COALESCE(SUM(c.upvotes + c.downvotes), 0) AS votes
 FROM threads t LEFT JOIN comments c ON c.thread_id = t.id AND c.status = 'published'
 WHERE {where}
 GROUP BY t.id, t.version, t.author_person_id"""):
-            signatures[int(r.id)] = f"{r.comments}:{r.ids}:{r.who}:{r.parents}"
             rows[int(r.id)] = {
                 "thread_id": int(r.id), "site_id": site_id, "rolled_version": int(r.version),
-                "author_person_id": r.author_person_id, "signature": signatures[int(r.id)],
+                "author_person_id": r.author_person_id,
                 "comments": int(r.comments), "top_level": int(r.top_level), "replies": int(r.replies),
                 "votes": int(r.votes), "answered": 0, "back_and_forth": 0, "depth": 0,
                 "author_pairs": 0, "author_answered": 0,
             }
         if not rows:
-            return signatures
-        # 2. who and when, for the people and the days
+            return
+        # 2. who replied to whom and when, for the people and the days
         run(f"""WITH {tc}
-INSERT INTO analytics_rollup_thread_people (thread_id, person_id, site_id)
-SELECT DISTINCT thread_id, person_id, :site_id FROM tc WHERE person_id IS NOT NULL""")
+INSERT INTO analytics_rollup_comments (comment_id, thread_id, site_id, person_id, parent_id, day)
+SELECT id, thread_id, :site_id, person_id, parent_id, {self._sql.day('created_at')} FROM tc""")
         run(f"""WITH {tc}
 INSERT INTO analytics_rollup_thread_days (thread_id, day, site_id, comments)
 SELECT thread_id, {self._sql.day('created_at')}, :site_id, COUNT(*) FROM tc GROUP BY 1, 2""")
@@ -314,32 +332,19 @@ WHERE c.status = 'published' GROUP BY c.thread_id"""),
             for r in run(sql):
                 rows[int(r.thread_id)][column] = int(r.n)
         self._db.execute(text("""
-INSERT INTO analytics_rollup_threads (thread_id, site_id, rolled_version, author_person_id, signature, comments,
+INSERT INTO analytics_rollup_threads (thread_id, site_id, rolled_version, author_person_id, comments,
     top_level, replies, answered, votes, back_and_forth, depth, author_pairs, author_answered)
-VALUES (:thread_id, :site_id, :rolled_version, :author_person_id, :signature, :comments,
+VALUES (:thread_id, :site_id, :rolled_version, :author_person_id, :comments,
     :top_level, :replies, :answered, :votes, :back_and_forth, :depth, :author_pairs, :author_answered)"""),
             list(rows.values()))
-        return signatures
 
     # rewriting people ----------------------------------------------------------------------------
-    def forget_people(self, site_id: int, person_ids: Sequence[int]) -> None:
-        for table, column in (*((t, "person_id") for t in _PERSON_TABLES), ("analytics_rollup_edges", "source")):
-            for chunk in _chunks(person_ids):
-                clause = text(f"DELETE FROM {table} WHERE site_id = :site_id AND {column} IN :ids").bindparams(
-                    bindparam("ids", expanding=True))
-                self._db.execute(clause, {"site_id": site_id, "ids": chunk})
-
-    def roll_people(self, site_id: int, person_ids: Sequence[int] | None) -> None:
-        """Write the per-person rows of ``person_ids`` (None: everyone who commented on the site)."""
-        for chunk in ([None] if person_ids is None else _chunks(person_ids)):
-            self._roll_people(site_id, chunk)
-
-    def _roll_people(self, site_id: int, ids: list[int] | None) -> None:
-        who = "" if ids is None else " AND c.person_id IN :ids"
-        pc = f"""pc AS (
+    def roll_people(self, site_id: int) -> None:
+        """Write the per-person rows of everyone who commented on the site, set-based (a site's first roll)."""
+        pc = """pc AS (
     SELECT c.id, c.parent_id, c.person_id, c.created_at
     FROM comments c JOIN threads t ON t.id = c.thread_id
-    WHERE t.site_id = :site_id AND c.status = 'published' AND c.person_id IS NOT NULL{who}
+    WHERE t.site_id = :site_id AND c.status = 'published' AND c.person_id IS NOT NULL
 )"""
         site_comment = ("JOIN threads tt ON tt.id = c.thread_id AND tt.site_id = :site_id "
                         "WHERE c.status = 'published'")
@@ -347,10 +352,7 @@ VALUES (:thread_id, :site_id, :rolled_version, :author_person_id, :signature, :c
         gap = self._sql.round_ms(f"{epoch('c.created_at')} - {epoch('a.first_at')}")
 
         def run(sql: str) -> None:
-            clause = text(sql)
-            if ids is not None:
-                clause = clause.bindparams(bindparam("ids", expanding=True))
-            self._db.execute(clause, {"site_id": site_id, **({} if ids is None else {"ids": ids})})
+            self._db.execute(text(sql), {"site_id": site_id})
 
         # (joined to ``comments`` by index, never to the materialised ``pc``: SQLite would join two
         # materialised CTEs without an index)
@@ -386,17 +388,97 @@ LEFT JOIN received rc ON rc.person_id = a.person_id""")
         run(f"""WITH {pc}
 INSERT INTO analytics_rollup_person_days (site_id, day, person_id, comments)
 SELECT :site_id, {self._sql.day('created_at')}, person_id, COUNT(*) FROM pc GROUP BY 2, 3""")
-        run(f"""INSERT INTO analytics_rollup_person_months (site_id, person_id, month, cohort_month)
-SELECT DISTINCT :site_id, d.person_id, substr(d.day, 1, 7), substr(p.first_day, 1, 7)
-FROM analytics_rollup_person_days d
-JOIN analytics_rollup_people p ON p.site_id = d.site_id AND p.person_id = d.person_id
-WHERE d.site_id = :site_id{'' if ids is None else ' AND d.person_id IN :ids'}""")
+        run(_MONTHS)
         run(f"""WITH {pc}
 INSERT INTO analytics_rollup_edges (site_id, source, target, replies)
 SELECT :site_id, r.person_id, c.person_id, COUNT(*)
 FROM pc r JOIN comments c ON c.id = r.parent_id AND c.status = 'published'
 WHERE c.person_id IS NOT NULL AND r.person_id <> c.person_id
 GROUP BY r.person_id, c.person_id""")
+
+    # bringing people up to date ------------------------------------------------------------------
+    def add_to_people(self, site_id: int, deltas: PersonDeltas) -> None:
+        """Add the changes' counts: comments and replies received per person, per person and day, per edge.
+
+        A new person's row gets placeholder moments, which :meth:`refresh_people` sets right after.
+        """
+        upserts = (
+            ("analytics_rollup_people", "person_id", ("comments", "replies_received"),
+             [{"person_id": p, "comments": deltas.comments.get(p, 0), "replies_received": deltas.received.get(p, 0)}
+              for p in sorted(deltas.comments.keys() | deltas.received.keys())],
+             ", first_at, first_day, first_comment_id, first_answered, last_at",
+             ", :placeholder, '', 0, :no, :placeholder"),
+            ("analytics_rollup_person_days", "day, person_id", ("comments",),
+             [{"person_id": p, "day": d, "comments": n} for (p, d), n in sorted(deltas.days.items())], "", ""),
+            ("analytics_rollup_edges", "source, target", ("replies",),
+             [{"source": s, "target": t, "replies": n} for (s, t), n in sorted(deltas.edges.items())], "", ""),
+        )
+        for table, key, counts, rows, more_columns, more_values in upserts:
+            rows = [row for row in rows if any(row[c] for c in counts)]
+            if not rows:
+                continue
+            columns = [c for c in rows[0] if c not in counts]
+            clause = text(f"""
+INSERT INTO {table} (site_id, {', '.join(columns)}, {', '.join(counts)}{more_columns})
+VALUES (:site_id, {', '.join(':' + c for c in columns)}, {', '.join(':' + c for c in counts)}{more_values})
+ON CONFLICT (site_id, {key}) DO UPDATE SET {', '.join(f'{c} = {table}.{c} + excluded.{c}' for c in counts)}""")
+            if more_columns:
+                clause = clause.bindparams(bindparam("placeholder", type_=UTCDateTime), bindparam("no", False))
+            self._db.execute(clause, [{"site_id": site_id, "placeholder": _PLACEHOLDER, **row} for row in rows])
+        for table in ("analytics_rollup_person_days", "analytics_rollup_edges"):
+            column = "comments" if table.endswith("days") else "replies"
+            self._db.execute(text(f"DELETE FROM {table} WHERE site_id = :site_id AND {column} <= 0"),
+                             {"site_id": site_id})
+
+    def refresh_people(self, site_id: int, person_ids: Sequence[int]) -> None:
+        """Set each person's first and last comment, their return and their first answer by indexed seeks
+        (their ``(person_id, created_at)`` index), and their months; drop those left without a comment."""
+        epoch, sql = self._sql.epoch, self._sql
+        on_site = ("FROM comments c JOIN threads t ON t.id = c.thread_id "
+                   "WHERE c.person_id = :person_id AND c.status = 'published' AND t.site_id = :site_id")
+        first_q = text(f"SELECT c.id, c.created_at {on_site} ORDER BY c.created_at, c.id LIMIT 1").columns(
+            created_at=UTCDateTime)
+        last_q = text(f"SELECT c.created_at {on_site} ORDER BY c.created_at DESC LIMIT 1").columns(
+            created_at=UTCDateTime)
+        first_at = ":first_at" if self._db.dialect.name == "sqlite" else "CAST(:first_at AS timestamptz)"
+        gap = sql.round_ms(f"{epoch('c.created_at')} - {epoch(first_at)}")
+        back_q = text(f"""SELECT {gap} AS seconds {on_site} AND c.created_at >= :near AND {gap} >= {RETURN_GAP_SECONDS}
+ORDER BY c.created_at LIMIT 1""").bindparams(
+            bindparam("first_at", type_=UTCDateTime), bindparam("near", type_=UTCDateTime))
+        answered_q = text(f"""SELECT EXISTS (SELECT 1 FROM comments r JOIN comments c ON c.id = r.parent_id
+WHERE r.parent_id = :comment_id AND r.status = 'published' AND {_OTHER})""")
+        update_q = text("""UPDATE analytics_rollup_people SET first_at = :first_at, first_day = :first_day,
+    first_comment_id = :first_id, first_answered = :answered, last_at = :last_at, came_back_seconds = :back
+WHERE site_id = :site_id AND person_id = :person_id""").bindparams(
+            bindparam("first_at", type_=UTCDateTime), bindparam("last_at", type_=UTCDateTime))
+        gone = []
+        for person_id in person_ids:
+            where = {"site_id": site_id, "person_id": person_id}
+            first = self._db.execute(first_q, where).first()
+            if first is None:
+                gone.append(person_id)
+                continue
+            last = self._db.execute(last_q, where).scalar_one()
+            back = self._db.execute(back_q, {
+                **where, "first_at": first.created_at,
+                "near": first.created_at + timedelta(seconds=RETURN_GAP_SECONDS - 1),
+            }).scalar()
+            answered = bool(self._db.execute(answered_q, {"comment_id": first.id}).scalar())
+            self._db.execute(update_q, {
+                **where, "first_at": first.created_at, "first_day": first.created_at.date().isoformat(),
+                "first_id": first.id, "answered": answered, "last_at": last,
+                "back": float(back) if back is not None else None,
+            })
+        for table in _PERSON_TABLES:
+            for chunk in _chunks(gone):
+                self._db.execute(text(f"DELETE FROM {table} WHERE site_id = :site_id AND person_id IN :ids")
+                                 .bindparams(bindparam("ids", expanding=True)), {"site_id": site_id, "ids": chunk})
+        for chunk in _chunks([p for p in person_ids if p not in set(gone)]):
+            params = {"site_id": site_id, "ids": chunk}
+            self._db.execute(text("DELETE FROM analytics_rollup_person_months WHERE site_id = :site_id "
+                                  "AND person_id IN :ids").bindparams(bindparam("ids", expanding=True)), params)
+            self._db.execute(text(_MONTHS + " AND d.person_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)), params)
 
     # rewriting days ----------------------------------------------------------------------------
     def roll_days(self, site_id: int, days: Sequence[str] | None) -> None:

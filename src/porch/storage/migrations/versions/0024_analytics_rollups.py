@@ -45,20 +45,23 @@ def upgrade() -> None:
         *_site("analytics_rollup_threads"),
         sa.Column("rolled_version", Id, nullable=False),
         sa.Column("author_person_id", Id),
-        sa.Column("signature", sa.String(100), nullable=False),
         *_counts("comments", "top_level", "replies", "answered", "votes", "back_and_forth", "depth",
                  "author_pairs", "author_answered"),
         sa.PrimaryKeyConstraint("thread_id", name=op.f("pk_analytics_rollup_threads")),
     )
     op.create_index(op.f("ix_analytics_rollup_threads_site_id"), "analytics_rollup_threads", ["site_id"])
     op.create_table(
-        "analytics_rollup_thread_people",
+        "analytics_rollup_comments",
+        sa.Column("comment_id", Id, nullable=False, autoincrement=False),
         sa.Column("thread_id", Id, nullable=False),
-        sa.Column("person_id", Id, nullable=False),
-        *_site("analytics_rollup_thread_people"),
-        sa.PrimaryKeyConstraint("thread_id", "person_id", name=op.f("pk_analytics_rollup_thread_people")),
+        *_site("analytics_rollup_comments"),
+        sa.Column("person_id", Id),
+        sa.Column("parent_id", Id),
+        sa.Column("day", sa.String(10), nullable=False),
+        sa.PrimaryKeyConstraint("comment_id", name=op.f("pk_analytics_rollup_comments")),
     )
-    op.create_index(op.f("ix_analytics_rollup_thread_people_site_id"), "analytics_rollup_thread_people", ["site_id"])
+    op.create_index(op.f("ix_analytics_rollup_comments_thread_id"), "analytics_rollup_comments", ["thread_id"])
+    op.create_index(op.f("ix_analytics_rollup_comments_site_id"), "analytics_rollup_comments", ["site_id"])
     op.create_table(
         "analytics_rollup_thread_days",
         sa.Column("thread_id", Id, nullable=False),
@@ -145,7 +148,7 @@ def downgrade() -> None:
     for table in (
         "analytics_rollup_days", "analytics_rollup_edges", "analytics_rollup_person_months",
         "analytics_rollup_person_days", "analytics_rollup_people", "analytics_rollup_waits",
-        "analytics_rollup_thread_days", "analytics_rollup_thread_people", "analytics_rollup_threads",
+        "analytics_rollup_thread_days", "analytics_rollup_comments", "analytics_rollup_threads",
         "analytics_rollup_sites",
     ):
         op.drop_table(table)
