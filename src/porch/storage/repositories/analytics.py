@@ -210,19 +210,19 @@ WHERE r.person_id = g.person_id AND r.person_id <> c.person_id""", scope)).scala
         )
 
     def _depth(self, scope: Scope) -> tuple[int, float | None]:
-        # A comment's level counts every ancestor, published or not: it is the tree's shape.
-        # (The levels are joined to ``comments`` by primary key, not to the materialised ``p``:
-        # SQLite joins two materialised CTEs without an index, which is quadratic.)
-        in_scope = " AND ".join(["1 = 1", *self._conditions(scope)])
-        sql = self._with(scope, """levels(id, level) AS (
-    SELECT c.id, 1 FROM comments c JOIN threads t ON t.id = c.thread_id
-    WHERE t.site_id = :site_id AND c.parent_id IS NULL
+        # A comment's level counts every ancestor, published or not: it is the tree's shape. The walk
+        # starts from the roots of the page's thread (or of the site's threads) — found by thread, not
+        # through the parent_id index that lists every root of every site — and carries the thread,
+        # status and time along, so the levels are never joined back to the comments.
+        in_scope = " AND ".join(["status = 'published'", *self._conditions(scope)])
+        roots = "t.site_id = :site_id" + (" AND c.thread_id = :thread_id" if scope.thread_id is not None else "")
+        sql = self._with(scope, f"""levels(id, thread_id, level, status, created_at) AS (
+    SELECT c.id, c.thread_id, 1, c.status, c.created_at FROM comments c JOIN threads t ON t.id = c.thread_id
+    WHERE {roots} AND COALESCE(c.parent_id, 0) = 0
     UNION ALL
-    SELECT c.id, l.level + 1 FROM comments c JOIN levels l ON c.parent_id = l.id
+    SELECT c.id, c.thread_id, l.level + 1, c.status, c.created_at FROM comments c JOIN levels l ON c.parent_id = l.id
 )""", f"""deepest AS (
-    SELECT c.thread_id, MAX(l.level) AS depth FROM levels l JOIN comments c ON c.id = l.id
-    WHERE c.status = 'published' AND {in_scope}
-    GROUP BY c.thread_id
+    SELECT thread_id, MAX(level) AS depth FROM levels WHERE {in_scope} GROUP BY thread_id
 )""").replace("WITH ", "WITH RECURSIVE ", 1)
         sql += "SELECT MAX(depth) AS max_depth, AVG(depth * 1.0) AS mean_depth FROM deepest"
         row = self._db.execute(self._query(sql, scope)).one()

@@ -308,12 +308,13 @@ FROM pairs JOIN answers a ON a.thread_id = pairs.thread_id AND a.person_id = pai
         for r in run(f"WITH {tc}, {authors}, {pairs} "
                      "SELECT thread_id, COUNT(*) AS n FROM pairs GROUP BY thread_id"):
             rows[int(r.thread_id)]["author_pairs"] = int(r.n)
+        waits_of = "site_id = :site_id" if ids is None else "thread_id IN :ids"
         for column, sql in (
-            ("answered", "SELECT thread_id, COUNT(*) AS n FROM analytics_rollup_waits WHERE site_id = :site_id "
-                         f"AND kind = 'reply' {'' if ids is None else 'AND thread_id IN :ids'} GROUP BY thread_id"),
-            ("author_answered", "SELECT thread_id, COUNT(*) AS n FROM analytics_rollup_waits WHERE site_id = :site_id "
-                                f"AND kind = 'author' {'' if ids is None else 'AND thread_id IN :ids'} "
-                                "GROUP BY thread_id"),
+            # (by the waits' primary key (kind, thread_id, …) for a few threads)
+            ("answered", f"SELECT thread_id, COUNT(*) AS n FROM analytics_rollup_waits WHERE kind = 'reply' AND "
+                         f"{waits_of} GROUP BY thread_id"),
+            ("author_answered", f"SELECT thread_id, COUNT(*) AS n FROM analytics_rollup_waits WHERE kind = 'author' "
+                                f"AND {waits_of} GROUP BY thread_id"),
             ("back_and_forth", f"""WITH {tc}
 SELECT r.thread_id, COUNT(*) AS n FROM tc r
 JOIN comments c ON c.id = r.parent_id AND c.status = 'published'
@@ -321,13 +322,15 @@ JOIN comments g ON g.id = c.parent_id AND g.status = 'published'
 WHERE r.person_id = g.person_id AND r.person_id <> c.person_id
 GROUP BY r.thread_id"""),
             # a comment's level counts every ancestor, published or not (the tree's shape)
-            ("depth", f"""WITH RECURSIVE levels(id, level) AS (
-    SELECT c.id, 1 FROM comments c JOIN threads t ON t.id = c.thread_id WHERE {where} AND c.parent_id IS NULL
+            # (the roots are found by thread, not by the parent_id index that would list every root;
+            # thread and status ride along so the levels need no join back to the comments)
+            ("depth", f"""WITH RECURSIVE levels(id, thread_id, level, status) AS (
+    SELECT c.id, c.thread_id, 1, c.status FROM comments c JOIN threads t ON t.id = c.thread_id
+    WHERE {where} AND COALESCE(c.parent_id, 0) = 0
     UNION ALL
-    SELECT c.id, l.level + 1 FROM comments c JOIN levels l ON c.parent_id = l.id
+    SELECT c.id, c.thread_id, l.level + 1, c.status FROM comments c JOIN levels l ON c.parent_id = l.id
 )
-SELECT c.thread_id, MAX(l.level) AS n FROM levels l JOIN comments c ON c.id = l.id
-WHERE c.status = 'published' GROUP BY c.thread_id"""),
+SELECT thread_id, MAX(level) AS n FROM levels WHERE status = 'published' GROUP BY thread_id"""),
         ):
             for r in run(sql):
                 rows[int(r.thread_id)][column] = int(r.n)
@@ -425,10 +428,14 @@ ON CONFLICT (site_id, {key}) DO UPDATE SET {', '.join(f'{c} = {table}.{c} + excl
             if more_columns:
                 clause = clause.bindparams(bindparam("placeholder", type_=UTCDateTime), bindparam("no", False))
             self._db.execute(clause, [{"site_id": site_id, "placeholder": _PLACEHOLDER, **row} for row in rows])
-        for table in ("analytics_rollup_person_days", "analytics_rollup_edges"):
-            column = "comments" if table.endswith("days") else "replies"
-            self._db.execute(text(f"DELETE FROM {table} WHERE site_id = :site_id AND {column} <= 0"),
-                             {"site_id": site_id})
+        for table, who, count, keys in (
+            ("analytics_rollup_person_days", "person_id", "comments", {p for p, _day in deltas.days}),
+            ("analytics_rollup_edges", "source", "replies", {source for source, _target in deltas.edges}),
+        ):
+            for chunk in _chunks(sorted(keys)):
+                self._db.execute(
+                    text(f"DELETE FROM {table} WHERE site_id = :site_id AND {who} IN :ids AND {count} <= 0")
+                    .bindparams(bindparam("ids", expanding=True)), {"site_id": site_id, "ids": chunk})
 
     def refresh_people(self, site_id: int, person_ids: Sequence[int]) -> None:
         """Set each person's first and last comment, their return and their first answer by indexed seeks
