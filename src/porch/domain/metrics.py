@@ -146,6 +146,12 @@ def build_cohorts(
                 cohort.eligible[days] = cohort.eligible.get(days, 0) + 1
                 if came_back:
                     cohort.returned_eligible[days] = cohort.returned_eligible.get(days, 0) + 1
+    fill_retention(cohorts, active_months)
+    return [cohorts[month] for month in sorted(cohorts)]
+
+
+def fill_retention(cohorts: dict[str, Cohort], active_months: Iterable[tuple[str, str, int]]) -> None:
+    """Each cohort's monthly retention row from (cohort month, month with a comment, people)."""
     for cohort_month, active_month, people in active_months:
         cohort = cohorts.get(cohort_month)
         if cohort is None or cohort.size == 0:
@@ -156,4 +162,3 @@ def build_cohorts(
         while len(cohort.retention) <= offset:
             cohort.retention.append(0.0)
         cohort.retention[offset] = people / cohort.size
-    return [cohorts[month] for month in sorted(cohorts)]

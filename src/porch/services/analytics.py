@@ -25,6 +25,7 @@ from porch.domain.metrics import (
 from porch.domain.sites import Site
 from porch.domain.threads import thread_key
 from porch.errors import ErrorList, NotFound
+from porch.services.analytics_rollups import measure_from_rollups, newcomers_waiting_from_rollups
 from porch.services.analytics_snapshots import from_payload, to_payload
 from porch.services.analytics_types import Contributor, DayActivity, ReplyEdge, SiteAnalytics
 from porch.services.context import Context, token_hash
@@ -81,7 +82,13 @@ def compute_site_analytics(
         kept = repo.snapshot(site.id, scope_key)
     if kept is not None and kept[0] == fingerprint:
         return replace(from_payload(site, kept[2]), uri=uri)
-    result = _measure(ctx, site, Scope(site_id=site.id, thread_id=thread_id, start=start, end=end), uri, now)
+    if start is None and end is None and thread_id is None:
+        # the dashboard: the whole site, all time, from rollups (services/analytics_rollups.py)
+        result = measure_from_rollups(
+            ctx, site, now, top_contributors=TOP_CONTRIBUTORS, reply_graph_edges=REPLY_GRAPH_EDGES
+        )
+    else:
+        result = measure_from_scratch(ctx, site, Scope(site.id, thread_id, start, end), uri, now)
     try:
         with ctx.uow(write=True) as uow:
             AnalyticsRepository(uow.connection).keep_snapshot(site.id, scope_key, fingerprint, now, to_payload(result))
@@ -91,7 +98,8 @@ def compute_site_analytics(
     return result
 
 
-def _measure(ctx: Context, site: Site, scope: Scope, uri: str | None, now: datetime) -> SiteAnalytics:
+def measure_from_scratch(ctx: Context, site: Site, scope: Scope, uri: str | None, now: datetime) -> SiteAnalytics:
+    """Every measure by SQL over the site's published comments (any scope; the rollups' reference)."""
     start, end = scope.start, scope.end
     with ctx.uow() as uow:
         repo = AnalyticsRepository(uow.connection)
@@ -178,8 +186,7 @@ def list_newcomers_waiting(
             for row in kept[2]["comments"]
         ]
         return NewcomersWaiting(site=site, now=now, comments=waiting)
-    with ctx.uow() as uow:
-        waiting = AnalyticsRepository(uow.connection).newcomers_waiting(site.id, limit)
+    waiting = newcomers_waiting_from_rollups(ctx, site.id, limit)
     payload = {"comments": [{**asdict(c), "created_at": c.created_at.isoformat()} for c in waiting]}
     try:
         with ctx.uow(write=True) as uow:

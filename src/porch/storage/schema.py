@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -514,4 +515,133 @@ analytics_snapshots = Table(
     Column("computed_at", UTCDateTime, nullable=False),
     Column("payload", JSON, nullable=False),
     PrimaryKeyConstraint("site_id", "scope_key"),
+)
+
+# --- analytics rollups (migration 0024_analytics_rollups) ------------------------------------
+# What the whole-site dashboard reads instead of scanning every comment (services/analytics_rollups.py).
+# Rows are per thread (rewritten when the thread's ``version`` moved), per person (rewritten when a
+# thread they wrote in changed who wrote what) and per day; none is written on the comment post path.
+# Thread and person ids carry no foreign keys: a vanished thread is noticed and its rows rolled away.
+
+analytics_rollup_sites = Table(
+    "analytics_rollup_sites",
+    metadata,
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True),
+    Column("owners", String(1000), nullable=False),  # the owners' person ids the author measures assumed
+    Column("rolled_at", UTCDateTime, nullable=False),
+)
+
+analytics_rollup_threads = Table(
+    "analytics_rollup_threads",
+    metadata,
+    Column("thread_id", Id, primary_key=True, autoincrement=False),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("rolled_version", Id, nullable=False),  # threads.version these numbers are of
+    Column("author_person_id", Id),  # threads.author_person_id they assumed
+    Column("comments", Integer, nullable=False),
+    Column("top_level", Integer, nullable=False),
+    Column("replies", Integer, nullable=False),
+    Column("answered", Integer, nullable=False),
+    Column("votes", Integer, nullable=False),
+    Column("back_and_forth", Integer, nullable=False),
+    Column("depth", Integer, nullable=False),
+    Column("author_pairs", Integer, nullable=False),
+    Column("author_answered", Integer, nullable=False),
+)
+
+analytics_rollup_comments = Table(
+    "analytics_rollup_comments",
+    metadata,
+    # a thread's published comments as last rolled: who replied to whom, on which day (diffed against
+    # the comments table to find the people and days a change touched)
+    Column("comment_id", Id, primary_key=True, autoincrement=False),
+    Column("thread_id", Id, nullable=False, index=True),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("person_id", Id),
+    Column("parent_id", Id),
+    Column("day", String(10), nullable=False),
+)
+
+analytics_rollup_thread_days = Table(
+    "analytics_rollup_thread_days",
+    metadata,
+    Column("thread_id", Id, nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("comments", Integer, nullable=False),
+    PrimaryKeyConstraint("thread_id", "day"),
+    Index(None, "site_id", "day"),
+)
+
+analytics_rollup_waits = Table(
+    "analytics_rollup_waits",
+    metadata,
+    Column("kind", String(8), nullable=False),  # "reply": per answered comment; "author": per answered pair
+    Column("thread_id", Id, nullable=False),
+    Column("ref", Id, nullable=False),  # the comment (reply) or the commenter (author)
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("seconds", Float, nullable=False),
+    PrimaryKeyConstraint("kind", "thread_id", "ref"),
+    Index(None, "site_id", "kind", "seconds"),
+)
+
+analytics_rollup_people = Table(
+    "analytics_rollup_people",
+    metadata,
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", Id, nullable=False),
+    Column("comments", Integer, nullable=False),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("first_day", String(10), nullable=False),
+    Column("first_comment_id", Id, nullable=False),
+    Column("first_answered", Boolean, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),
+    Column("came_back_seconds", Float),  # first comment >= 24 h after the first, in seconds after it
+    Column("replies_received", Integer, nullable=False),
+    PrimaryKeyConstraint("site_id", "person_id"),
+    Index(None, "site_id", "first_day"),
+    Index(None, "site_id", "first_answered", "first_at"),
+)
+
+analytics_rollup_person_days = Table(
+    "analytics_rollup_person_days",
+    metadata,
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("person_id", Id, nullable=False),
+    Column("comments", Integer, nullable=False),
+    PrimaryKeyConstraint("site_id", "day", "person_id"),
+    Index(None, "site_id", "person_id"),
+)
+
+analytics_rollup_person_months = Table(
+    "analytics_rollup_person_months",
+    metadata,
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("person_id", Id, nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("cohort_month", String(7), nullable=False),  # the month of the person's first comment
+    PrimaryKeyConstraint("site_id", "person_id", "month"),
+)
+
+analytics_rollup_edges = Table(
+    "analytics_rollup_edges",
+    metadata,
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("source", Id, nullable=False),
+    Column("target", Id, nullable=False),
+    Column("replies", Integer, nullable=False),
+    PrimaryKeyConstraint("site_id", "source", "target"),
+    Index(None, "site_id", "replies"),
+)
+
+analytics_rollup_days = Table(
+    "analytics_rollup_days",
+    metadata,
+    Column("site_id", ForeignKey("sites.id", ondelete="CASCADE"), nullable=False),
+    Column("day", String(10), nullable=False),
+    Column("comments", Integer, nullable=False),
+    Column("commenters", Integer, nullable=False),
+    Column("new_commenters", Integer, nullable=False),
+    PrimaryKeyConstraint("site_id", "day"),
 )

@@ -4,7 +4,7 @@ Every query starts from the same two relations (see ``docs/subsystems/analytics.
 ``site_pc`` — the site's published comments, all time — and ``p`` — those of the requested page
 and period. Replies, first comments and answers are looked up in ``site_pc`` because they may lie
 outside the period. The few expressions the two databases spell differently (seconds since the
-epoch, day and month of a timestamp) come from :class:`_Dialect`.
+epoch, day and month of a timestamp) come from :class:`SqlDialect`.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class WaitingComment:
     thread_title: str
 
 
-class _Dialect:
+class SqlDialect:
     def __init__(self, name: str):
         self.name = name
 
@@ -81,6 +81,12 @@ class _Dialect:
             # SQLite keeps UTC timestamps as ISO text; julianday reads them (to ~0.1 ms).
             return f"((julianday({column}) - 2440587.5) * 86400.0)"
         return f"EXTRACT(EPOCH FROM {column})"
+
+    def round_ms(self, expression: str) -> str:
+        """Seconds rounded to milliseconds (julianday's float noise off; PostgreSQL rounds only numerics)."""
+        if self.name == "sqlite":
+            return f"ROUND({expression}, 3)"
+        return f"ROUND(CAST({expression} AS numeric), 3)"
 
     def day(self, column: str) -> str:
         if self.name == "sqlite":
@@ -113,7 +119,7 @@ _OTHER = "(r.person_id IS NULL OR c.person_id IS NULL OR r.person_id <> c.person
 class AnalyticsRepository:
     def __init__(self, connection: Connection):
         self._db = connection
-        self._sql = _Dialect(connection.dialect.name)
+        self._sql = SqlDialect(connection.dialect.name)
 
     # building blocks ---------------------------------------------------------------------------
     def _with(self, scope: Scope, *more: str) -> str:
@@ -204,19 +210,19 @@ WHERE r.person_id = g.person_id AND r.person_id <> c.person_id""", scope)).scala
         )
 
     def _depth(self, scope: Scope) -> tuple[int, float | None]:
-        # A comment's level counts every ancestor, published or not: it is the tree's shape.
-        # (The levels are joined to ``comments`` by primary key, not to the materialised ``p``:
-        # SQLite joins two materialised CTEs without an index, which is quadratic.)
-        in_scope = " AND ".join(["1 = 1", *self._conditions(scope)])
-        sql = self._with(scope, """levels(id, level) AS (
-    SELECT c.id, 1 FROM comments c JOIN threads t ON t.id = c.thread_id
-    WHERE t.site_id = :site_id AND c.parent_id IS NULL
+        # A comment's level counts every ancestor, published or not: it is the tree's shape. The walk
+        # starts from the roots of the page's thread (or of the site's threads) — found by thread, not
+        # through the parent_id index that lists every root of every site — and carries the thread,
+        # status and time along, so the levels are never joined back to the comments.
+        in_scope = " AND ".join(["status = 'published'", *self._conditions(scope)])
+        roots = "t.site_id = :site_id" + (" AND c.thread_id = :thread_id" if scope.thread_id is not None else "")
+        sql = self._with(scope, f"""levels(id, thread_id, level, status, created_at) AS (
+    SELECT c.id, c.thread_id, 1, c.status, c.created_at FROM comments c JOIN threads t ON t.id = c.thread_id
+    WHERE {roots} AND COALESCE(c.parent_id, 0) = 0
     UNION ALL
-    SELECT c.id, l.level + 1 FROM comments c JOIN levels l ON c.parent_id = l.id
+    SELECT c.id, c.thread_id, l.level + 1, c.status, c.created_at FROM comments c JOIN levels l ON c.parent_id = l.id
 )""", f"""deepest AS (
-    SELECT c.thread_id, MAX(l.level) AS depth FROM levels l JOIN comments c ON c.id = l.id
-    WHERE c.status = 'published' AND {in_scope}
-    GROUP BY c.thread_id
+    SELECT thread_id, MAX(level) AS depth FROM levels WHERE {in_scope} GROUP BY thread_id
 )""").replace("WITH ", "WITH RECURSIVE ", 1)
         sql += "SELECT MAX(depth) AS max_depth, AVG(depth * 1.0) AS mean_depth FROM deepest"
         row = self._db.execute(self._query(sql, scope)).one()
@@ -297,7 +303,8 @@ GROUP BY p.person_id, f.first_at"""
         sql = self._with(scope, self._firsts_in_scope()) + f"""
 SELECT f.person_id, f.first_at, MIN(c.created_at) AS came_back_at
 FROM firsts f LEFT JOIN site_pc c
-  ON c.person_id = f.person_id AND {epoch('c.created_at')} >= {epoch('f.first_at')} + {RETURN_GAP_SECONDS}
+  ON c.person_id = f.person_id
+  AND {self._sql.round_ms(f"{epoch('c.created_at')} - {epoch('f.first_at')}")} >= {RETURN_GAP_SECONDS}
 GROUP BY f.person_id, f.first_at"""
         rows = self._db.execute(
             self._query(sql, scope, first_at=UTCDateTime, came_back_at=UTCDateTime)
