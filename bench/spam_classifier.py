@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import math
 import sys
 import time
 from pathlib import Path
 
+from porch.domain.abuse import CLASSIFIER_HOLD_PROBABILITY
 from porch.domain.spam_classifier import choose_threshold, measure, train
 
 TARGET_PRECISION = 0.95
@@ -60,6 +62,13 @@ def main() -> None:
         f" chosen for validation precision ≥ {VALIDATION_PRECISION}"
     )
     print(f"test precision {scores.precision:.3f}  recall {scores.recall:.3f}  ({per_message:.0f} µs per message)")
+    # What the pipeline does (services/spam_opinions.py): hold at a fixed spam probability, no tuning per site.
+    fixed = math.log(CLASSIFIER_HOLD_PROBABILITY / (1 - CLASSIFIER_HOLD_PROBABILITY))
+    held = measure(model, test, fixed)
+    print(
+        f"the pipeline's hold (probability ≥ {CLASSIFIER_HOLD_PROBABILITY}, log-odds {fixed:.2f}): "
+        f"test precision {held.precision:.3f}  recall {held.recall:.3f}"
+    )
     ok = scores.precision >= 0.95 and scores.recall >= 0.80
     print("target (precision ≥ 0.95 at recall ≥ 0.80):", "met" if ok else "NOT met")
     sys.exit(0 if ok else 1)

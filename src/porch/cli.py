@@ -100,7 +100,9 @@ def demo(
 
     settings = Settings()
     _migrate(settings)
-    site = load_demo(_context(), f"http://{host}:{port}")
+    site = load_demo(
+        _context(), f"http://{host}:{port}", report=lambda line: console.print(line, markup=False, highlight=False)
+    )
     console.print(f"[green]demo site loaded[/] (key [bold]{site.key}[/])")
     if load_only:
         return

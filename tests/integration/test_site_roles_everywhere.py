@@ -25,6 +25,7 @@ ATTEMPTS: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/api/v1/sites/{site_key}/newcomers-waiting"): None,
     ("PATCH", "/api/v1/comments/{comment_id}"): {"body": "vandalised"},
     ("DELETE", "/api/v1/comments/{comment_id}"): None,
+    ("GET", "/api/v1/comments/{comment_id}/source"): None,
     ("POST", "/api/v1/comments/{comment_id}/moderate"): {"action": "spam"},
     ("POST", "/api/v1/comments/{comment_id}/moderator-edit"): {"body": "vandalised"},
     ("POST", "/api/v1/threads/{thread_id}/close"): None,

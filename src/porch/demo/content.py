@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
 from porch.domain.sites import Site
+from porch.errors import Conflict
 from porch.services.analytics import assign_thread_author
 from porch.services.comments import NewComment, post_comment
 from porch.services.context import Context
@@ -62,8 +64,13 @@ def demo_posts() -> list[DemoPost]:
     return posts
 
 
-def load_demo(ctx: Context, origin: str) -> Site:
-    """Create the demo site and post the seed comments as they happened (idempotent: loads once)."""
+def load_demo(ctx: Context, origin: str, report: Callable[[str], None] | None = None) -> Site:
+    """Create the demo site and post the seed comments as they happened (idempotent: loads once).
+
+    They go through the same checks as a reader's (services/abuse.py): the seed's double submission
+    is refused the second time, the link-only drive-by waits in the queue; ``report`` is told of each.
+    """
+    say = report or (lambda _line: None)
     with ctx.uow() as uow:
         existing = uow.sites.get_by_name(DEMO_SITE)
     if existing is not None:
@@ -74,15 +81,22 @@ def load_demo(ctx: Context, origin: str) -> Site:
         for comment in sorted(post.comments, key=lambda c: c.published):
             # Each seed author is one anonymous person, recognised by a per-name browser token.
             requester = Requester(browser_token=f"demo:{comment.author}")
-            posted = post_comment(
-                ctx,
-                NewComment(site_key=site.key, uri=post.url, body=comment.body, title=post.title,
-                           parent_id=ids.get(comment.parent) if comment.parent else None,
-                           author_name=comment.author, author_website=comment.website),
-                requester,
-                now=comment.published,
-            )
+            try:
+                posted = post_comment(
+                    ctx,
+                    NewComment(site_key=site.key, uri=post.url, body=comment.body, title=post.title,
+                               parent_id=ids.get(comment.parent) if comment.parent else None,
+                               author_name=comment.author, author_website=comment.website),
+                    requester,
+                    now=comment.published,
+                )
+            except Conflict as refused:  # the seed's double submission: Porch says what it says to anyone
+                say(f"refused {comment.author}'s comment {comment.n} on {post.slug!r}: {refused.detail}")
+                continue
             ids[comment.n] = posted.comment.id
+            if posted.held_because:
+                say(f"held {comment.author}'s comment {comment.n} on {post.slug!r} for a moderator: "
+                    f"{posted.held_because}")
         # The post's author is a person too (Carma also comments as herself): the analytics need to know.
         assign_thread_author(ctx, site.key, post.url, name=post.author, browser_token=f"demo:{post.author}")
     return site

@@ -140,6 +140,7 @@ AKISMET_SPAM = "akismet: spam"
 AKISMET_UNAVAILABLE = "akismet unavailable"
 _LINK = re.compile(r"<a\s", re.IGNORECASE)
 _URL_TEXT = re.compile(r"https?://|www\.", re.IGNORECASE)
+_URL_OR_SPACE = re.compile(r"(?:https?://|www\.)\S+|\s+", re.IGNORECASE)
 _SPAM_PHRASES = (
     "buy now",
     "cheap",
@@ -189,6 +190,9 @@ def spam_score(body_source: str, body_html: str, *, author_website: str | None =
     if links and words <= links * 6:
         score += 0.25
         signals.append("mostly links")
+    if links and not _URL_OR_SPACE.sub("", body_source).strip(".,;:!?()[]<>-_*"):
+        score += 0.35  # the classic drive-by: a bare link and not one word of its own
+        signals.append("nothing but a link")
     phrases = [p for p in _SPAM_PHRASES if p in text]
     if phrases:
         score += min(0.5, 0.25 * len(phrases))
