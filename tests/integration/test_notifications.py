@@ -371,6 +371,17 @@ def test_a_french_sites_reply_notification_arrives_in_french_with_encoded_header
     html = mail.part("html")
     assert '<html lang="fr">' in html and "Le lire dans la conversation" in html and "<em>sud</em>" in html
 
+    # The unsubscribe link opens a page in French too; RFC 8058's one-click POST answers in French.
+    link = local(mail.message["List-Unsubscribe"].strip("<>"))
+    assert link.endswith("&lang=fr")
+    page = client.get(link)
+    assert '<html lang="fr">' in page.text and "Ne plus recevoir ces messages ?" in page.text
+    assert "Se désabonner</button>" in page.text
+    done = client.post(link, content=b"List-Unsubscribe=One-Click",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert done.status_code == 200 and "Désabonnement effectué" in done.text
+    assert "linda@example.org ne recevra plus de messages concernant les réponses à votre commentaire." in done.text
+
 
 def test_a_german_sites_confirmation_and_moderation_mails_are_in_german(
     client: TestClient, ctx: Context, sink: SmtpSink, worker: OutboxWorker
@@ -383,6 +394,12 @@ def test_a_german_sites_confirmation_and_moderation_mails_are_in_german(
     confirmation = mails_to(sink, "linda@example.org")[0]
     assert confirmation.subject == "[Vögel] Bestätigen Sie, dass Sie Benachrichtigungen erhalten möchten"
     assert "Bestätigen: http://porch.test/notifications/confirm?token=" in confirmation.text
+    page = client.get(labelled_link(confirmation, "Bestätigen"))
+    assert '<html lang="de">' in page.text and "Benachrichtigungen bestätigen" in page.text
+    assert 'action="/notifications/confirm?lang=de"' in page.text
+    token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    confirmed = client.post("/notifications/confirm?lang=de", data={"token": token})
+    assert "linda@example.org erhält nun die angeforderten Benachrichtigungen." in confirmed.text
     (moderation,) = mails_to(sink, "mod@example.org")
     assert "wartet auf Sie" in moderation.subject
     assert labelled_link(moderation, "Freigeben").startswith("/notifications/moderate?token=")

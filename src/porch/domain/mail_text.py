@@ -1,4 +1,5 @@
-"""What notification mails say, in each language a site can choose (``porch site set NAME language=fr``).
+"""What notification mails (and the pages their links open) say, in each language a site can choose
+(``porch site set NAME language=fr``).
 
 A small catalog rather than gettext/Babel: about twenty sentences in three languages, looked up by
 key, with ``{name}`` placeholders filled by :meth:`MailText.__call__`. It needs no compile step
@@ -45,6 +46,20 @@ CATALOG: dict[str, dict[str, str]] = {
         "confirm.action": "Confirm",
         "confirm.ignore": "If it was not you, ignore this mail: we will not write again.",
         "digest.item": "{author} on “{title}”",
+        "page.confirm.title": "Confirm notifications",
+        "page.confirm.ask": "Confirm that this address wants the notifications it asked for.",
+        "page.confirmed.title": "Address confirmed",
+        "page.confirmed": "{email} will now get the notifications it asked for.",
+        "page.unsubscribe.title": "Unsubscribe",
+        "page.unsubscribe.ask": "Stop these mails?",
+        "page.unsubscribed.title": "Unsubscribed",
+        "page.unsubscribed": "{email} will get no more mails about {what}.",
+        "topic.replies": "replies to your comment",
+        "topic.thread": "new comments in this conversation",
+        "topic.site": "new comments on this site",
+        "topic.owner": "every new comment (as the site's owner)",
+        "topic.moderate": "comments waiting for moderation",
+        "topic.other": "these mails",
     },
     "fr": {
         "someone": "Quelqu’un",
@@ -70,6 +85,20 @@ CATALOG: dict[str, dict[str, str]] = {
         "confirm.action": "Confirmer",
         "confirm.ignore": "Si ce n’était pas vous, ignorez ce message : nous ne vous écrirons plus.",
         "digest.item": "{author} sur « {title} »",
+        "page.confirm.title": "Confirmer les notifications",
+        "page.confirm.ask": "Confirmez que cette adresse souhaite recevoir les notifications demandées.",
+        "page.confirmed.title": "Adresse confirmée",
+        "page.confirmed": "{email} recevra désormais les notifications demandées.",
+        "page.unsubscribe.title": "Se désabonner",
+        "page.unsubscribe.ask": "Ne plus recevoir ces messages ?",
+        "page.unsubscribed.title": "Désabonnement effectué",
+        "page.unsubscribed": "{email} ne recevra plus de messages concernant {what}.",
+        "topic.replies": "les réponses à votre commentaire",
+        "topic.thread": "les nouveaux commentaires de cette conversation",
+        "topic.site": "les nouveaux commentaires de ce site",
+        "topic.owner": "chaque nouveau commentaire (en tant que propriétaire du site)",
+        "topic.moderate": "les commentaires en attente de modération",
+        "topic.other": "ces messages",
     },
     "de": {
         "someone": "Jemand",
@@ -95,6 +124,20 @@ CATALOG: dict[str, dict[str, str]] = {
         "confirm.action": "Bestätigen",
         "confirm.ignore": "Wenn Sie es nicht waren, ignorieren Sie diese E-Mail: Wir schreiben nicht noch einmal.",
         "digest.item": "{author} zu „{title}“",
+        "page.confirm.title": "Benachrichtigungen bestätigen",
+        "page.confirm.ask": "Bestätigen Sie, dass diese Adresse die angeforderten Benachrichtigungen erhalten möchte.",
+        "page.confirmed.title": "Adresse bestätigt",
+        "page.confirmed": "{email} erhält nun die angeforderten Benachrichtigungen.",
+        "page.unsubscribe.title": "Abbestellen",
+        "page.unsubscribe.ask": "Diese E-Mails abbestellen?",
+        "page.unsubscribed.title": "Abbestellt",
+        "page.unsubscribed": "{email} erhält keine E-Mails mehr über {what}.",
+        "topic.replies": "Antworten auf Ihren Kommentar",
+        "topic.thread": "neue Kommentare in dieser Unterhaltung",
+        "topic.site": "neue Kommentare auf dieser Website",
+        "topic.owner": "jeden neuen Kommentar (als Inhaber der Website)",
+        "topic.moderate": "Kommentare, die auf Moderation warten",
+        "topic.other": "diese E-Mails",
     },
 }
 

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from porch.domain.accounts import check_account_email
 from porch.domain.comments import Comment, CommentStatus
+from porch.domain.mail_text import DEFAULT_LANGUAGE, MailText
 from porch.domain.outbox import OutboxJob, message_id
 from porch.domain.sites import Site
 from porch.domain.threads import Thread, check_page_uri, thread_key
@@ -36,6 +37,7 @@ from porch.storage.repositories.notifications import NotificationRepository
 from porch.storage.unit_of_work import UnitOfWork
 
 FREQUENCIES = ("instant", "daily", "weekly")
+TOPIC_KINDS = ("replies", "thread", "site", "owner", "moderate")
 DIGEST_PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
 
@@ -105,9 +107,15 @@ def _comment_url(thread: Thread, site: Site, comment: Comment) -> str:
     return f"{page}#comment-{comment.id}"
 
 
+def _language_query(site: Site) -> str:
+    """``&lang=fr``: the page a mail's link opens speaks the mail's language (English needs nothing)."""
+    language = site.settings.language
+    return "" if language == DEFAULT_LANGUAGE else f"&lang={language}"
+
+
 def _unsubscribe_url(ctx: Context, uow: UnitOfWork, email: str, topic: str, site: Site, now: datetime) -> str:
     token = links.sign(uow, "unsubscribe", {"e": email, "t": topic, "s": site.id}, now=now)
-    return f"{ctx.base_url}/notifications/unsubscribe?token={quote(token)}"
+    return f"{ctx.base_url}/notifications/unsubscribe?token={quote(token)}{_language_query(site)}"
 
 
 def _enqueue_mail(uow: UnitOfWork, key: str, content: MailContent, site: Site, now: datetime) -> bool:
@@ -174,10 +182,8 @@ def _ask_for_confirmation(ctx: Context, uow: UnitOfWork, email: str, site: Site,
     if _repo(uow).confirmed([email]):
         return 0
     token = links.sign(uow, "confirm", {"e": email}, now=now)
-    content = confirmation_mail(
-        to=email, site_name=site.name, confirm_url=f"{ctx.base_url}/notifications/confirm?token={quote(token)}",
-        language=site.settings.language,
-    )
+    confirm_url = f"{ctx.base_url}/notifications/confirm?token={quote(token)}{_language_query(site)}"
+    content = confirmation_mail(to=email, site_name=site.name, confirm_url=confirm_url, language=site.settings.language)
     # One key per address, ever: however many comments ask, the address gets one confirmation.
     return int(_enqueue_mail(uow, f"confirm:{email}", content, site, now))
 
@@ -332,15 +338,9 @@ def moderate_by_link(ctx: Context, token: str) -> tuple[Comment, str]:
     return changed, "approved" if action == "approve" else "rejected"
 
 
-def describe_topic(topic: str) -> str:
+def describe_topic(topic: str, language: str = DEFAULT_LANGUAGE) -> str:
     """Words for a topic on the unsubscribe page."""
     kind = topic.partition(":")[0]
-    return {
-        "replies": "replies to your comment",
-        "thread": "new comments in this conversation",
-        "site": "new comments on this site",
-        "owner": "every new comment (as the site's owner)",
-        "moderate": "comments waiting for moderation",
-    }.get(kind, "these mails")
+    return MailText(language)(f"topic.{kind}" if kind in TOPIC_KINDS else "topic.other")
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -17,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from porch.domain.mail_text import DEFAULT_LANGUAGE, MailText
 from porch.errors import PorchError
 from porch.services import notifications as notification_service
 from porch.services.context import Context
@@ -29,9 +31,21 @@ router = APIRouter()
 PROBLEMS: dict[int | str, dict[str, Any]] = {code: {"model": Problem} for code in (401, 403, 404, 422)}
 
 
+def _words(request: Request) -> MailText:
+    """The language the mail that linked here was written in (``?lang=fr``; English by default)."""
+    return MailText(request.query_params.get("lang") or DEFAULT_LANGUAGE)
+
+
 def _page(request: Request, title: str, message: str, status_code: int = 200, **extra: Any) -> HTMLResponse:
-    context = {"title": title, "message": message, "action": None, "comment_html": None, **extra}
+    context = {
+        "title": title, "message": message, "action": None, "comment_html": None,
+        "page_language": _words(request).language, **extra,
+    }
     return templates.TemplateResponse(request, "notification_action.html", context, status_code=status_code)
+
+
+def _lang_query(t: MailText, separator: str = "?") -> str:
+    return "" if t.language == DEFAULT_LANGUAGE else f"{separator}lang={t.language}"
 
 
 def _invalid(request: Request, error: PorchError) -> HTMLResponse:
@@ -40,8 +54,9 @@ def _invalid(request: Request, error: PorchError) -> HTMLResponse:
 
 @router.get("/notifications/confirm", response_class=HTMLResponse, include_in_schema=False)
 async def confirm_page(request: Request, token: str = "") -> HTMLResponse:
-    return _page(request, "Confirm notifications", "Confirm that this address wants the notifications it asked for.",
-                 action="/notifications/confirm", token=token, button="Confirm")
+    t = _words(request)
+    return _page(request, t("page.confirm.title"), t("page.confirm.ask"),
+                 action=f"/notifications/confirm{_lang_query(t)}", token=token, button=t("confirm.action"))
 
 
 @router.post("/notifications/confirm", response_class=HTMLResponse, include_in_schema=False)
@@ -50,13 +65,16 @@ async def confirm(request: Request, token: str = Form(""), ctx: Context = Depend
         email = await run_in_threadpool(notification_service.confirm_address, ctx, token)
     except PorchError as exc:
         return _invalid(request, exc)
-    return _page(request, "Address confirmed", f"{email} will now get the notifications it asked for.")
+    t = _words(request)
+    return _page(request, t("page.confirmed.title"), t("page.confirmed", email=email))
 
 
 @router.get("/notifications/unsubscribe", response_class=HTMLResponse, include_in_schema=False)
 async def unsubscribe_page(request: Request, token: str = "") -> HTMLResponse:
-    return _page(request, "Unsubscribe", "Stop these mails?", action=f"/notifications/unsubscribe?token={token}",
-                 token=token, button="Unsubscribe")
+    t = _words(request)
+    return _page(request, t("page.unsubscribe.title"), t("page.unsubscribe.ask"),
+                 action=f"/notifications/unsubscribe?token={quote(token)}{_lang_query(t, '&')}", token=token,
+                 button=t("page.unsubscribe.title"))
 
 
 @router.post("/notifications/unsubscribe", response_class=HTMLResponse, include_in_schema=False)
@@ -69,8 +87,9 @@ async def unsubscribe(request: Request, ctx: Context = Depends(get_context)) -> 
         email, topic = await run_in_threadpool(notification_service.unsubscribe, ctx, token)
     except PorchError as exc:
         return _invalid(request, exc)
-    what = notification_service.describe_topic(topic)
-    return _page(request, "Unsubscribed", f"{email} will get no more mails about {what}.")
+    t = _words(request)
+    what = notification_service.describe_topic(topic, t.language)
+    return _page(request, t("page.unsubscribed.title"), t("page.unsubscribed", email=email, what=what))
 
 
 @router.get("/notifications/moderate", response_class=HTMLResponse, include_in_schema=False)
