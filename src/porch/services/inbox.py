@@ -190,6 +190,21 @@ def mark_thread(ctx: Context, account: Account, thread_id: int, *, read: bool) -
     return unread
 
 
+def mark_external_conversation(ctx: Context, account: Account, conversation_id: int, *, read: bool) -> int:
+    """Mark an external (feed) conversation read (up to its newest item) or unread (its newest item is
+    news again), as native ones are. Returns its unread count afterwards."""
+    now = ctx.clock()
+    with ctx.uow(write=True) as uow:
+        feeds = FeedRepository(uow.connection)
+        if not feeds.is_subscribed_to_conversation(account.person_id, conversation_id):
+            raise NotFound(
+                f"conversation: you follow no feed with conversation {conversation_id}", code="unknown_conversation"
+            )
+        unread = feeds.mark_conversation(account.person_id, conversation_id, read=read, now=now)
+        uow.commit()
+    return unread
+
+
 def mark_page_read(ctx: Context, requester: Requester, site_key: str, uri: str) -> int | None:
     """The embed tells Porch the signed-in reader has seen a page: its conversation is read.
     Returns the thread id, or None when the page has no conversation yet."""

@@ -166,10 +166,23 @@ class InboxIndexRepository:
             .subquery()
         )
         silenced = _muting(grouped.c.pid, author_id) if author_id is not None else false()
-        # Unread news for everyone but its author and those who muted them; a held comment is news to nobody.
-        other: Any = literal(None, ic.c.last_other_comment_id.type)
+        # News for everyone but its author and those who muted them (a held comment is news to nobody);
+        # for its author the newest comment by others stays what it was (needed when their row is new).
+        before = comments.alias("before")
+        authors_news = (
+            select(func.max(before.c.id))
+            .where(
+                before.c.thread_id == thread_id,
+                before.c.status == PUBLISHED,
+                func.coalesce(before.c.person_id, 0) != grouped.c.pid,
+                ~_muting(grouped.c.pid, before.c.person_id),
+            )
+            .scalar_subquery()
+        )
+        whens: list[Any] = [(grouped.c.pid == func.coalesce(author_id, 0), authors_news)]
         if published:
-            other = case((and_(grouped.c.pid != func.coalesce(author_id, 0), ~silenced), comment_id), else_=None)
+            whens.append((~silenced, comment_id))
+        other = case(*whens, else_=None)
         # A muted author's reply or mention does not bring the conversation in (it still moves).
         chosen = select(
             grouped.c.pid,

@@ -47,8 +47,15 @@ class FollowIn(_Strict):
 
 
 class ReadIn(_Strict):
-    thread: int
+    thread: int | None = Field(None, description="a native conversation's id")
+    conversation: int | None = Field(None, description="an external (feed) conversation's id")
     read: bool = Field(True, description="false marks the conversation unread")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ReadIn:
+        if (self.thread is None) == (self.conversation is None):
+            raise ValueError("give exactly one of thread and conversation")
+        return self
 
 
 class PageReadIn(_Strict):
@@ -153,7 +160,13 @@ async def get_discover(
 async def post_read(
     payload: ReadIn, ctx: Context = Depends(get_context), account: Account = Depends(require_account)
 ) -> JSONResponse:
-    """Mark a conversation read (up to its newest comment) or unread."""
+    """Mark a conversation read (up to its newest comment) or unread; native (thread) or external (conversation)."""
+    if payload.conversation is not None:
+        unread = await run_in_threadpool(
+            inbox_service.mark_external_conversation, ctx, account, payload.conversation, read=payload.read
+        )
+        return JSONResponse({"conversation": payload.conversation, "unread": unread})
+    assert payload.thread is not None
     unread = await run_in_threadpool(inbox_service.mark_thread, ctx, account, payload.thread, read=payload.read)
     return JSONResponse({"thread": payload.thread, "unread": unread})
 
