@@ -131,6 +131,25 @@ def test_deleting_a_reply_takes_it_out_of_the_replies_view(client: TestClient, c
     assert_index_is_derivable(engine)
 
 
+def test_an_erased_account_leaves_no_replies_or_mentions_in_other_inboxes(
+    client: TestClient, ctx: Context, engine: Engine
+) -> None:
+    blog = make_site(ctx, "blog", ["https://blog.example"])
+    linda = sign_in(client, ctx, "linda@example.org", "Linda")
+    dawud = sign_in(client, ctx, "dawud@example.org", "Dawud")
+    mine = comment_as(client, blog, "question", uri=POST, headers=linda)
+    comment_as(client, blog, "answer", uri=POST, headers=dawud, parent=mine["id"])
+    comment_as(client, blog, "@Linda see here", uri="/elsewhere.html", headers=dawud)
+    assert len(inbox(client, linda, filter="replies")["conversations"]) == 1
+    assert len(inbox(client, linda, filter="mentions")["conversations"]) == 1
+    erased = client.post("/api/v1/me/delete", json={"confirm_email": "dawud@example.org"}, headers=dawud)
+    assert erased.status_code == 204, erased.text
+    assert inbox(client, linda, filter="replies")["conversations"] == []
+    assert inbox(client, linda, filter="mentions")["conversations"] == []
+    assert urls(inbox(client, linda)) == [POST]
+    assert_index_is_derivable(engine)
+
+
 def test_a_comment_approved_later_reaches_inboxes_and_both_live_channels(
     client: TestClient, ctx: Context, engine: Engine
 ) -> None:

@@ -18,6 +18,8 @@ the thread (each gets a row updated), not with anyone's history. Fan-out to larg
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from porch.domain.comments import Comment, CommentStatus
 from porch.domain.inbox import mentioned_handles
 from porch.domain.sites import Site
@@ -85,6 +87,14 @@ def note_edited_comment(uow: UnitOfWork, comment_id: int, thread_id: int, body_s
 def note_thread_changed(uow: UnitOfWork, thread_id: int) -> None:
     """Something was taken back in a thread (a delete, a rejection, a report): derive its rows again."""
     InboxIndexRepository(uow.connection).rebuild(RebuildScope(thread_id=thread_id))
+
+
+def note_threads_changed(uow: UnitOfWork, thread_ids: Iterable[int]) -> None:
+    """Many threads changed at once (an account erased: its comments are tombstones now)."""
+    ids = sorted(set(thread_ids))
+    repo = InboxIndexRepository(uow.connection)
+    for start in range(0, len(ids), 500):
+        repo.rebuild(RebuildScope(thread_ids=tuple(ids[start : start + 500])))
 
 
 def note_person_changed(uow: UnitOfWork, person_id: int) -> None:

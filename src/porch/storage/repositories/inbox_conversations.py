@@ -61,6 +61,7 @@ class RebuildScope:
     person_id: int | None = None
     thread_id: int | None = None
     site_id: int | None = None
+    thread_ids: tuple[int, ...] | None = None  # a few hundred at most: they go in an IN list
 
 
 def _dialect_insert(connection: Connection) -> Any:
@@ -231,6 +232,8 @@ class InboxIndexRepository:
             where.append(ic.c.thread_id == scope.thread_id)
         if scope.site_id is not None:
             where.append(ic.c.thread_id.in_(select(threads.c.id).where(threads.c.site_id == scope.site_id)))
+        if scope.thread_ids is not None:
+            where.append(ic.c.thread_id.in_(scope.thread_ids))
         return where or [true()]
 
     @staticmethod
@@ -241,6 +244,8 @@ class InboxIndexRepository:
             query = query.where(thread == scope.thread_id)
         if scope.site_id is not None:
             query = query.where(thread.in_(select(threads.c.id).where(threads.c.site_id == scope.site_id)))
+        if scope.thread_ids is not None:
+            query = query.where(thread.in_(scope.thread_ids))
         return query
 
     def _derived(self, scope: RebuildScope) -> Select[Any]:
