@@ -52,7 +52,7 @@ bench: $(VENV)/.installed-dev ## Porch vs Isso 0.14 vs the floor under wrk (a fe
 bench-quick: $(VENV)/.installed-dev ## the same comparison in about a minute
 	$(BIN)/python bench/compare_isso.py --quick $(BENCH_ARGS)
 
-bench-inbox: $(VENV)/.installed-dev ## 10,000 conversations across 100 sites: inbox queries and latency, both databases
+bench-inbox: $(VENV)/.installed-dev ## 100, 1,000 and 10,000 conversations across 100 sites: inbox statements, plan and latency, both databases
 	$(BIN)/python bench/inbox.py
 
 bench-read: $(VENV)/.installed-dev ## read a 1,000-comment thread in-process: queries and latency

@@ -13,6 +13,7 @@ from porch.domain.sites import Site
 from porch.mail.senders import LogSender
 from porch.services.accounts import add_user
 from porch.services.context import Context, new_token, token_hash
+from porch.storage.repositories.inbox_conversations import InboxIndexRepository, RebuildScope
 from porch.storage.schema import comments, threads
 from tests.factories import deliver_outbox
 
@@ -127,3 +128,5 @@ def seed_conversations(
             insert(comments),
             [comment(ids[r["key"]], other, r["last_comment_at"], "a reply", mine[ids[r["key"]]]) for r in rows],
         )
+        # Written behind the services' back: derive the inbox rows as `porch inbox rebuild` does.
+        InboxIndexRepository(connection).rebuild(RebuildScope())

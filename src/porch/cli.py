@@ -25,6 +25,8 @@ site_app = typer.Typer(help="Sites: add, list, configure.", no_args_is_help=True
 user_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 app.add_typer(site_app, name="site")
 app.add_typer(user_app, name="user")
+inbox_app = typer.Typer(help="The conversation inbox.", no_args_is_help=True)
+app.add_typer(inbox_app, name="inbox")
 console = Console()
 errors = Console(stderr=True)
 
@@ -310,6 +312,16 @@ def poll_feeds(
         report = poll_once(ctx, client, allow_private=allow_private)
     console.print(f"feeds: {report.fetched} fetched, {report.new_items} new items, {report.unchanged} unchanged, "
                   f"{report.failed} failed, {report.deferred} deferred")
+
+
+@inbox_app.command("rebuild")
+def inbox_rebuild() -> None:
+    """Derive every inbox's conversation index again from comments, follows and mentions (after
+    restoring a backup or writing comments behind Porch's back; `porch migrate` fills it once)."""
+    from porch.services.inbox_index import rebuild_inboxes
+
+    kept = rebuild_inboxes(_context())
+    console.print(f"inbox: {kept:,} conversation rows rebuilt")
 
 
 def main() -> None:

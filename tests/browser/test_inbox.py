@@ -256,3 +256,8 @@ def test_subscribing_to_a_comment_feed(chromium: Browser, world: World) -> None:
     expect(external.get_by_role("link", name="Reply at Comments on Far Away")).to_have_attribute(
         "href", "https://far.example/gardens"
     )
+    # Unread like a native conversation, and marked read the same way.
+    expect(external.locator(".unread-count")).to_have_text("1 new")
+    external.get_by_role("button", name="Mark read").click()
+    expect(page.locator("article.conv[data-source=feed] .unread-count")).to_have_count(0)
+    expect(page.locator("article.conv[data-source=feed]").get_by_role("button", name="Mark unread")).to_be_visible()

@@ -148,6 +148,52 @@ def test_a_feed_is_polled_threaded_and_shown_beside_native_conversations(
     assert feeds[0]["title"] == "Comments on Elsewhere" and feeds[0]["status"] == "304 not modified"
 
 
+def test_feed_conversations_have_unread_counts_and_mark_read_like_native_ones(
+    client: TestClient, ctx: Context, clock: Clock, feed_server: FeedServer
+) -> None:
+    feed_server.routes["/feed"] = Route(
+        body=_atom(
+            ("tag:c1", "Ann", "2026-11-23T09:00:00Z", "tag:post", "&lt;p&gt;first&lt;/p&gt;"),
+            ("tag:c2", "Bob", "2026-11-23T10:00:00Z", "tag:c1", "&lt;p&gt;second&lt;/p&gt;"),
+        )
+    )
+    linda = sign_in(client, ctx, "linda@example.org", "Linda")
+    carma = sign_in(client, ctx, "carma@example.org", "Carma")
+    for who in (linda, carma):
+        assert client.post("/api/v1/me/feeds", json={"url": feed_server.base + "/feed"}, headers=who).status_code == 201
+    _poll(ctx)
+    [external] = inbox(client, linda)["conversations"]
+    assert (external["source"], external["unread"]) == ("feed", 2)
+    assert [c["id"] for c in inbox(client, linda, filter="unread")["conversations"]] == [external["id"]]
+
+    read = client.post("/api/v1/me/inbox/read", json={"conversation": external["id"]}, headers=linda)
+    assert read.status_code == 200 and read.json() == {"conversation": external["id"], "unread": 0}
+    assert inbox(client, linda)["conversations"][0]["unread"] == 0
+    assert inbox(client, linda, filter="unread")["conversations"] == []
+    assert inbox(client, carma)["conversations"][0]["unread"] == 2  # read state is per person
+
+    # A new item on the next poll is news again; marking unread leaves the newest one unread.
+    feed_server.routes["/feed"] = Route(
+        body=_atom(
+            ("tag:c1", "Ann", "2026-11-23T09:00:00Z", "tag:post", "&lt;p&gt;first&lt;/p&gt;"),
+            ("tag:c2", "Bob", "2026-11-23T10:00:00Z", "tag:c1", "&lt;p&gt;second&lt;/p&gt;"),
+            ("tag:c3", "Cy", "2026-11-23T11:00:00Z", "tag:c2", "&lt;p&gt;third&lt;/p&gt;"),
+        )
+    )
+    clock.advance(hours=1)
+    _poll(ctx)
+    assert inbox(client, linda)["conversations"][0]["unread"] == 1
+    client.post("/api/v1/me/inbox/read", json={"conversation": external["id"]}, headers=linda)
+    unread = client.post("/api/v1/me/inbox/read", json={"conversation": external["id"], "read": False}, headers=linda)
+    assert unread.json()["unread"] == 1
+
+    stranger = sign_in(client, ctx, "william@example.org", "William")
+    refused = client.post("/api/v1/me/inbox/read", json={"conversation": external["id"]}, headers=stranger)
+    assert refused.status_code == 404 and refused.json()["code"] == "unknown_conversation"
+    both = client.post("/api/v1/me/inbox/read", json={"conversation": external["id"], "thread": 1}, headers=linda)
+    assert both.status_code == 422
+
+
 @pytest.mark.parametrize(
     ("route", "status"),
     [

@@ -18,7 +18,15 @@ from porch.services.imports import import_site
 from porch.services.remaps import Remap, parse_remap_csv, remap_threads
 from porch.services.requesters import Requester
 from porch.services.threads import read_thread
-from porch.storage.schema import comments, inbox_follows, inbox_reads, mail_subscriptions, people, threads
+from porch.storage.schema import (
+    comments,
+    inbox_conversations,
+    inbox_follows,
+    inbox_reads,
+    mail_subscriptions,
+    people,
+    threads,
+)
 from tests.conftest import Clock
 from tests.factories import make_site
 
@@ -220,3 +228,10 @@ def test_merging_carries_follows_read_marks_and_subscriptions_to_the_new_thread(
     assert follows == {(linda, new_id, "follow"), (dawud, new_id, "mute")}  # Dawud's mute on the new page stays
     assert reads == {(linda, new_id)}
     assert topics == {f"thread:{new_id}"}
+    with engine.connect() as connection:  # the inbox index follows the merge
+        index = set(connection.execute(select(inbox_conversations.c.person_id, inbox_conversations.c.thread_id,
+                                              inbox_conversations.c.follower, inbox_conversations.c.muted)))
+    assert {(p, t, bool(f), bool(m)) for p, t, f, m in index} == {
+        (linda, new_id, True, False),
+        (dawud, new_id, False, True),
+    }

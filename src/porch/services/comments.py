@@ -24,7 +24,7 @@ from porch.live import CommentEvent
 from porch.services import notifications
 from porch.services.abuse import check_comment_allowed
 from porch.services.context import Context, new_token, token_hash
-from porch.services.inbox_index import note_edited_comment, note_new_comment
+from porch.services.inbox_index import note_edited_comment, note_new_comment, note_thread_changed
 from porch.services.requesters import Requester, check_origin, is_moderator
 from porch.services.spam_opinions import SpamOpinions, ask_akismet
 from porch.storage.unit_of_work import UnitOfWork
@@ -263,7 +263,7 @@ def edit_comment(
         text = check_body(body, max_length=site.settings.max_comment_length, errors=errors)
         errors.raise_if_any()
         uow.comments.update_body(comment_id, body_source=text, body_html=render_markdown(text), now=now)
-        note_edited_comment(uow, comment_id, text)  # the inbox's mentions follow the text
+        note_edited_comment(uow, comment_id, thread.id, text)  # the inbox's mentions follow the text
         edited = uow.comments.get(comment_id)
         assert edited is not None
         notifications.record_comment_event(uow, "edited", edited, site_id=site.id, now=now)
@@ -285,6 +285,7 @@ def delete_comment(ctx: Context, comment_id: int, requester: Requester, *, edit_
         if comment.status == CommentStatus.PUBLISHED:
             uow.threads.add_to_count(comment.thread_id, -1)
         notifications.record_comment_event(uow, "deleted", comment, now=now)
+        note_thread_changed(uow, comment.thread_id)  # a reply or mention may be gone from inboxes
         uow.commit()
         ctx.live.publish(CommentEvent("deleted", site.id, thread.key, comment))
 

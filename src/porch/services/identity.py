@@ -13,6 +13,7 @@ from porch.domain.people import MAX_NAME_LENGTH, check_author
 from porch.errors import Conflict, ErrorList, FieldError, InvalidInput, NotFound
 from porch.mail.message import OutgoingMail
 from porch.services.context import Context, new_token, token_hash
+from porch.services.inbox_index import note_person_changed
 from porch.services.outbox import enqueue_mail
 from porch.storage.repositories.identity import IdentityRepository
 from porch.storage.repositories.inbox import InboxRepository
@@ -35,6 +36,7 @@ def claim_email_history(uow: UnitOfWork, email: str, person_id: int, now: dateti
     moved = identity.reassign_person(owner, person_id)
     # The claimed conversations start read: they are history, not news.
     InboxRepository(uow.connection).mark_threads_read_where_person_wrote(person_id, now)
+    note_person_changed(uow, person_id)
     return moved
 
 
@@ -180,6 +182,8 @@ def update_profile(
             hidden=current.hidden if hidden is _UNSET else bool(hidden),
             now=now,
         )
+        if checked.name[:MAX_NAME_LENGTH] != current.name:
+            note_person_changed(uow, account.person_id)  # mentions of the new name are theirs now
         identity = _identity(uow, account.person_id)
         uow.commit()
     return identity

@@ -59,6 +59,7 @@ from porch.importers.records import (
     ThreadRecord,
 )
 from porch.services.context import Context
+from porch.services.inbox_index import note_site_imported
 from porch.storage.repositories.imports import ImportRepository, ThreadStaging
 from porch.storage.unit_of_work import UnitOfWork
 
@@ -118,6 +119,7 @@ def import_site(
             run.take(record)
         run.finish()
         if not dry_run:
+            note_site_imported(uow, site.id)  # imported replies and mentions reach the inboxes
             uow.commit()
     return run.summary
 

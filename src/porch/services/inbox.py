@@ -20,7 +20,6 @@ from porch.domain.inbox import (
     InboxFilter,
     Source,
     TargetKind,
-    handle_of,
     sort_key,
 )
 from porch.domain.threads import thread_key
@@ -28,7 +27,12 @@ from porch.errors import Conflict, InvalidInput, NotFound
 from porch.services.comments import NewComment, PostedComment, get_site, post_comment
 from porch.services.context import Context
 from porch.services.identity import page_url
-from porch.services.inbox_index import inbox_channel, note_new_comment  # noqa: F401 - re-exported
+from porch.services.inbox_index import (  # noqa: F401 - inbox_channel, note_new_comment re-exported
+    inbox_channel,
+    note_follow_changed,
+    note_new_comment,
+    note_person_changed,
+)
 from porch.services.requesters import Requester, check_origin
 from porch.storage.repositories.comment_feeds import FeedRepository
 from porch.storage.repositories.inbox import InboxRepository, LatestComment, ThreadRow
@@ -87,14 +91,15 @@ def read_inbox(
     """One page of the person's conversations, newest activity first, native and external together."""
     position = InboxCursor.decode(cursor) if cursor else None
     limit = max(1, min(limit, 100))
+    person_id = account.person_id
     with ctx.uow() as uow:
-        person = uow.people.get(account.person_id)
-        assert person is not None
         repo = InboxRepository(uow.connection)
-        rows = repo.page_threads(person.id, handle_of(person.display_name), view, position, limit + 1)
+        rows = repo.page_threads(person_id, view, position, limit + 1)
         external = []
-        if view == InboxFilter.ALL:
-            external = FeedRepository(uow.connection).page_conversations(person.id, position, limit + 1)
+        if view in (InboxFilter.ALL, InboxFilter.UNREAD):
+            external = FeedRepository(uow.connection).page_conversations(
+                person_id, position, limit + 1, unread_only=view == InboxFilter.UNREAD
+            )
         merged = sorted(
             [(sort_key(r.activity, Source.NATIVE, r.thread_id), r) for r in rows]
             + [(sort_key(c.last_activity, Source.FEED, c.id), c) for c in external],
@@ -104,8 +109,8 @@ def read_inbox(
         has_more = len(merged) > limit
         merged = merged[:limit]
         native_ids = [item.thread_id for _, item in merged if isinstance(item, ThreadRow)]
-        unread = repo.unread_counts(person.id, native_ids)
-        latest = repo.latest_comments(person.id, native_ids, LATEST_COMMENTS)
+        unread = repo.unread_counts(person_id, native_ids)
+        latest = repo.latest_comments(person_id, native_ids, LATEST_COMMENTS)
         conversations = [
             _native(item, unread.get(item.thread_id, 0), latest.get(item.thread_id, []))
             if isinstance(item, ThreadRow)
@@ -127,7 +132,7 @@ def discover(ctx: Context, account: Account, *, limit: int = PAGE_SIZE) -> dict[
     with ctx.uow() as uow:
         repo = InboxRepository(uow.connection)
         active = repo.active_threads(now - DISCOVER_WINDOW, limit)
-        followed = repo.page_threads(account.person_id, "", InboxFilter.ALL, None, limit, only_followed_people=True)
+        followed = repo.followed_people_threads(account.person_id, limit)
         ids = list({r.thread_id for r in active + followed})
         latest = repo.latest_comments(account.person_id, ids, 1)
     return {
@@ -150,6 +155,10 @@ def set_follow(ctx: Context, account: Account, kind: TargetKind, target_id: int,
             if target_id == account.person_id:
                 raise InvalidInput("person: you cannot follow or mute yourself", code="own_person")
         InboxRepository(uow.connection).set_follow(account.person_id, kind, target_id, state, now)
+        if kind == TargetKind.THREAD:
+            note_follow_changed(uow, account.person_id, target_id)
+        else:  # muting or following a person reaches every conversation they are in
+            note_person_changed(uow, account.person_id)
         uow.commit()
 
 
@@ -177,6 +186,21 @@ def mark_thread(ctx: Context, account: Account, thread_id: int, *, read: bool) -
             else:
                 repo.set_read_marker(account.person_id, thread_id, newest_other - 1, now)
         unread = repo.unread_counts(account.person_id, [thread_id]).get(thread_id, 0)
+        uow.commit()
+    return unread
+
+
+def mark_external_conversation(ctx: Context, account: Account, conversation_id: int, *, read: bool) -> int:
+    """Mark an external (feed) conversation read (up to its newest item) or unread (its newest item is
+    news again), as native ones are. Returns its unread count afterwards."""
+    now = ctx.clock()
+    with ctx.uow(write=True) as uow:
+        feeds = FeedRepository(uow.connection)
+        if not feeds.is_subscribed_to_conversation(account.person_id, conversation_id):
+            raise NotFound(
+                f"conversation: you follow no feed with conversation {conversation_id}", code="unknown_conversation"
+            )
+        unread = feeds.mark_conversation(account.person_id, conversation_id, read=read, now=now)
         uow.commit()
     return unread
 

@@ -32,6 +32,7 @@ from porch.errors import ErrorList, Forbidden, InvalidInput, NotFound, Unauthent
 from porch.live import CommentEvent
 from porch.services import notifications
 from porch.services.context import Context, token_hash
+from porch.services.inbox_index import note_comment_published, note_thread_changed
 from porch.services.requesters import MODERATING_ROLES, Requester, check_origin
 from porch.storage.repositories.moderation import AuditEntry, ModerationRepository, ThreadTitle
 from porch.storage.unit_of_work import UnitOfWork
@@ -113,6 +114,10 @@ def _apply(
         # Webhooks and mail (approved comments notify like new ones) go out from the outbox.
         event = "approved" if action == Action.APPROVE else "rejected"
         notifications.record_comment_event(uow, event, updated, site_id=site.id, now=now)
+    if change.after != change.before and change.after == CommentStatus.PUBLISHED:
+        note_comment_published(ctx, uow, updated)  # inboxes, and their live channels, as a new comment
+    elif change.after != change.before and change.before == CommentStatus.PUBLISHED:
+        note_thread_changed(uow, thread.id)
     if change.count_delta > 0:
         uow.on_commit(lambda: ctx.live.publish(CommentEvent("posted", site.id, thread.key, updated)))
     elif change.count_delta < 0:
@@ -314,6 +319,7 @@ def report_comment(ctx: Context, comment_id: int, reason: str, requester: Reques
                 after={"status": "pending"},
                 now=now,
             )
+            note_thread_changed(uow, thread.id)
             hidden = uow.comments.get(comment.id)
             assert hidden is not None
             uow.on_commit(lambda: ctx.live.publish(CommentEvent("deleted", site.id, thread.key, hidden)))

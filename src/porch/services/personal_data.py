@@ -16,6 +16,7 @@ from porch.domain.accounts import Account
 from porch.domain.people import normalise_email
 from porch.errors import InvalidInput, Unauthenticated
 from porch.services.context import Context
+from porch.services.inbox_index import note_threads_changed
 from porch.services.requesters import Requester
 from porch.storage.repositories.personal_data import PersonalDataRepository
 
@@ -60,5 +61,6 @@ def delete_my_account(
         removed = PersonalDataRepository(uow.connection).erase(account.person_id, account.id, account.email, now)
         for thread_id, count in removed.items():
             uow.threads.add_to_count(thread_id, -count)
+        note_threads_changed(uow, removed)  # their replies and mentions leave other people's inboxes
         uow.commit()
     log.info("account %s deleted by its owner (%d published comments now tombstones)", account.id, removed.total())

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from porch.domain.threads import MAX_URI_LENGTH, thread_key
 from porch.errors import ErrorList, InvalidInput, NotFound
 from porch.services.context import Context
+from porch.services.inbox_index import note_thread_changed
 from porch.storage.repositories.remaps import RemapRepository
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
@@ -123,6 +124,7 @@ def remap_threads(ctx: Context, site_name_or_key: str, pairs: Iterable[Remap]) -
             repo.keep_earliest_start(target.id, source.id)
             repo.delete_thread(source.id)
             repo.refresh_count(target.id)
+            note_thread_changed(uow, target.id)  # the source's inbox rows went with it: the merged ones
             summary.merged += 1
             summary.changes.append((old_key, new_key, "merged"))
         uow.commit()

@@ -84,6 +84,9 @@ people = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # a person's identity in an import source (``disqus-user:NAME``), so re-imports find them
     Column("import_ref", String(200), unique=True),
+    # what ``@mentions`` of them look like (domain/inbox.py: handle_of), kept with the name so that
+    # telling the mentioned people of a new comment is an index lookup (migration 0022)
+    Column("handle", String(100), index=True),
 )
 
 person_emails = Table(
@@ -433,6 +436,29 @@ inbox_reads = Table(
     PrimaryKeyConstraint("person_id", "thread_id"),
 )
 
+# One row per person and conversation in their inbox, kept up to date as comments are written
+# (services/inbox_index.py), so the first page is a range scan of the (person_id, last_activity_at,
+# thread_id) index whatever the person's history. The flags say why the conversation is there; a
+# row with none of them is not kept, except to remember a mute. ``last_other_comment_id``: the newest
+# published comment by someone else (muted people left out): the conversation is unread while it is
+# above the person's marker in ``inbox_reads``. Derived data: ``porch inbox rebuild`` recomputes it.
+inbox_conversations = Table(
+    "inbox_conversations",
+    metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("thread_id", ForeignKey("threads.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("last_activity_at", UTCDateTime, nullable=False),
+    Column("last_other_comment_id", Id),
+    Column("participant", Boolean, nullable=False),  # they commented
+    Column("follower", Boolean, nullable=False),  # they follow the thread
+    Column("replied_to", Boolean, nullable=False),  # someone answered one of their comments
+    Column("mentioned", Boolean, nullable=False),  # someone wrote their @handle
+    Column("via_person", Boolean, nullable=False),  # a person they follow commented since the follow
+    Column("muted", Boolean, nullable=False),  # they muted the thread: never shown
+    PrimaryKeyConstraint("person_id", "thread_id"),
+    Index(None, "person_id", "last_activity_at", "thread_id"),
+)
+
 # ``@handle`` mentions, extracted when a comment is written (domain/inbox.py says how), so the
 # mentions view is an index lookup rather than a text search.
 comment_mentions = Table(
@@ -484,6 +510,17 @@ feed_conversations = Table(
     Column("last_item_at", UTCDateTime, nullable=False),
     UniqueConstraint("feed_id", "key_hash"),
     Index(None, "feed_id", "last_item_at"),
+)
+
+# How far a person has read an external conversation: items with a larger id are unread.
+feed_conversation_reads = Table(
+    "feed_conversation_reads",
+    metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
+    Column("conversation_id", ForeignKey("feed_conversations.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("last_read_item_id", Id, nullable=False),
+    Column("read_at", UTCDateTime, nullable=False),
+    PrimaryKeyConstraint("person_id", "conversation_id"),
 )
 
 feed_items = Table(

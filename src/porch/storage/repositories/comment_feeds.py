@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, literal, or_, select, update
 
 from porch.domain.inbox import Conversation, InboxComment, InboxCursor, Source
-from porch.storage.schema import feed_conversations, feed_items, inbox_feed_subscriptions, inbox_feeds
+from porch.storage.schema import (
+    feed_conversation_reads,
+    feed_conversations,
+    feed_items,
+    inbox_feed_subscriptions,
+    inbox_feeds,
+)
 
 
 class FeedRepository:
@@ -90,7 +96,10 @@ class FeedRepository:
         keep_validators: bool,
     ) -> None:
         values: dict[str, Any] = {
-            "last_polled_at": now, "next_poll_at": next_poll_at, "failures": failures, "last_status": status[:100]
+            "last_polled_at": now,
+            "next_poll_at": next_poll_at,
+            "failures": failures,
+            "last_status": status[:100],
         }
         if not keep_validators:
             values.update(
@@ -172,10 +181,24 @@ class FeedRepository:
         )
 
     # the inbox's external half --------------------------------------------------------------------
-    def page_conversations(self, person_id: int, cursor: InboxCursor | None, limit: int) -> list[Conversation]:
+    def page_conversations(
+        self, person_id: int, cursor: InboxCursor | None, limit: int, *, unread_only: bool = False
+    ) -> list[Conversation]:
+        """The person's external conversations, newest first, with their unread counts: items above
+        the person's marker in ``feed_conversation_reads`` (no marker: every item is news)."""
         c = feed_conversations.c
+        marker = func.coalesce(feed_conversation_reads.c.last_read_item_id, 0)
+        news = select(func.count()).where(feed_items.c.conversation_id == c.id, feed_items.c.id > marker)
         query = (
-            select(c.id, c.url, c.title, c.item_count, c.last_item_at, inbox_feeds.c.title.label("feed_title"))
+            select(
+                c.id,
+                c.url,
+                c.title,
+                c.item_count,
+                c.last_item_at,
+                inbox_feeds.c.title.label("feed_title"),
+                news.scalar_subquery().label("unread"),
+            )
             .join(
                 inbox_feed_subscriptions,
                 and_(
@@ -183,7 +206,18 @@ class FeedRepository:
                 ),
             )
             .join(inbox_feeds, inbox_feeds.c.id == c.feed_id)
+            .outerjoin(
+                feed_conversation_reads,
+                and_(
+                    feed_conversation_reads.c.conversation_id == c.id,
+                    feed_conversation_reads.c.person_id == person_id,
+                ),
+            )
         )
+        if unread_only:
+            query = query.where(
+                select(feed_items.c.id).where(feed_items.c.conversation_id == c.id, feed_items.c.id > marker).exists()
+            )
         if cursor is not None:
             # External conversations rank 0 (domain/inbox.py: sort_key).
             query = query.where(
@@ -202,13 +236,53 @@ class FeedRepository:
                 url=r.url,
                 title=r.title,
                 last_activity=r.last_item_at,
-                unread=0,
+                unread=int(r.unread or 0),
                 comment_count=r.item_count,
                 latest=[],
                 reply_url=r.url,
             )
             for r in rows
         ]
+
+    # read state of external conversations ------------------------------------------------------
+    def is_subscribed_to_conversation(self, person_id: int, conversation_id: int) -> bool:
+        return (
+            self._db.execute(
+                select(feed_conversations.c.id)
+                .join(
+                    inbox_feed_subscriptions,
+                    inbox_feed_subscriptions.c.feed_id == feed_conversations.c.feed_id,
+                )
+                .where(feed_conversations.c.id == conversation_id, inbox_feed_subscriptions.c.person_id == person_id)
+            ).first()
+            is not None
+        )
+
+    def mark_conversation(self, person_id: int, conversation_id: int, *, read: bool, now: datetime) -> int:
+        """Read: up to its newest item; unread: just below it (one unread). Returns the unread count after."""
+        newest = self._db.execute(
+            select(func.max(feed_items.c.id)).where(feed_items.c.conversation_id == conversation_id)
+        ).scalar()
+        where = and_(
+            feed_conversation_reads.c.person_id == person_id,
+            feed_conversation_reads.c.conversation_id == conversation_id,
+        )
+        self._db.execute(delete(feed_conversation_reads).where(where))
+        if newest is not None:
+            self._db.execute(
+                insert(feed_conversation_reads).values(
+                    person_id=person_id,
+                    conversation_id=conversation_id,
+                    last_read_item_id=newest if read else newest - 1,
+                    read_at=now,
+                )
+            )
+        marker = func.coalesce(select(feed_conversation_reads.c.last_read_item_id).where(where).scalar_subquery(), 0)
+        return int(
+            self._db.execute(
+                select(func.count()).where(feed_items.c.conversation_id == conversation_id, feed_items.c.id > marker)
+            ).scalar_one()
+        )
 
     def with_latest_items(self, conversations: list[Conversation], per_conversation: int) -> list[Conversation]:
         ids = [c.id for c in conversations if c.source == Source.FEED]

@@ -1,9 +1,10 @@
 """The inbox's SQL: follows, read markers, mentions, and the pages of conversations.
 
 Every page is a fixed handful of queries whatever the number of conversations: one for the page of
-threads (the candidate set is a UNION of indexed lookups: comments by person, follows by person,
-comments by followed people), one for unread counts and one for the latest comments of just the
-threads on the page. Per-person state never goes through the prepared-thread cache.
+threads (a range scan of the person's rows in ``inbox_conversations``, which
+storage/repositories/inbox_conversations.py keeps up to date), one for unread counts and one for the
+latest comments of just the threads on the page. Per-person state never goes through the
+prepared-thread cache.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from sqlalchemy import (
     Connection,
     and_,
     delete,
-    exists,
+    false,
     func,
     insert,
     literal,
     or_,
     select,
-    union,
+    true,
 )
 from sqlalchemy.sql import ColumnElement, Select
 
@@ -31,9 +32,9 @@ from porch.domain.comments import Comment, CommentStatus
 from porch.domain.inbox import FollowState, InboxCursor, InboxFilter, TargetKind
 from porch.storage.repositories.comments import _COMMENT_COLUMNS, _comment
 from porch.storage.schema import (
-    accounts,
     comment_mentions,
     comments,
+    inbox_conversations,
     inbox_follows,
     inbox_reads,
     sites,
@@ -130,37 +131,6 @@ class InboxRepository:
             inbox_follows.c.state == state.value,
         )
 
-    def interested_people(self, thread_id: int, author_id: int | None) -> set[int]:
-        """Account holders whose inbox shows a new comment by ``author_id`` in the thread (for live events)."""
-        participants = (
-            select(comments.c.person_id.label("pid"))
-            .join(accounts, accounts.c.person_id == comments.c.person_id)
-            .where(comments.c.thread_id == thread_id)
-        )
-        thread_followers = select(inbox_follows.c.person_id.label("pid")).where(
-            inbox_follows.c.target_kind == TargetKind.THREAD.value,
-            inbox_follows.c.target_id == thread_id,
-            inbox_follows.c.state == FollowState.FOLLOW.value,
-        )
-        people_followers = select(inbox_follows.c.person_id.label("pid")).where(
-            inbox_follows.c.target_kind == TargetKind.PERSON.value,
-            inbox_follows.c.target_id == (author_id or 0),
-            inbox_follows.c.state == FollowState.FOLLOW.value,
-        )
-        muting = select(inbox_follows.c.person_id).where(
-            inbox_follows.c.state == FollowState.MUTE.value,
-            or_(
-                and_(inbox_follows.c.target_kind == TargetKind.THREAD.value, inbox_follows.c.target_id == thread_id),
-                and_(
-                    inbox_follows.c.target_kind == TargetKind.PERSON.value,
-                    inbox_follows.c.target_id == (author_id or 0),
-                ),
-            ),
-        )
-        everyone = union(participants, thread_followers, people_followers).subquery()
-        rows = self._db.execute(select(everyone.c.pid).where(everyone.c.pid.not_in(muting)))
-        return {row.pid for row in rows if row.pid is not None and row.pid != author_id}
-
     # read markers -----------------------------------------------------------------------------
     def last_comment_id(self, thread_id: int, *, not_by: int | None = None) -> int | None:
         query = select(func.max(comments.c.id)).where(comments.c.thread_id == thread_id, comments.c.status == PUBLISHED)
@@ -213,69 +183,19 @@ class InboxRepository:
                 insert(comment_mentions), [{"comment_id": comment_id, "handle": h} for h in sorted(handles)]
             )
 
-    def replace_mentions(self, comment_id: int, handles: set[str]) -> None:
-        self._db.execute(delete(comment_mentions).where(comment_mentions.c.comment_id == comment_id))
+    def replace_mentions(self, comment_id: int, handles: set[str]) -> bool:
+        """Returns whether the comment mentioned or mentions anyone (whether inboxes may change)."""
+        dropped = self._db.execute(delete(comment_mentions).where(comment_mentions.c.comment_id == comment_id))
         self.add_mentions(comment_id, handles)
+        return bool(dropped.rowcount) or bool(handles)
 
     # the inbox --------------------------------------------------------------------------------
-    def _candidate_threads(self, person_id: int, handle: str) -> Any:
-        mine = select(comments.c.thread_id.label("tid")).where(comments.c.person_id == person_id)
-        followed = select(inbox_follows.c.target_id.label("tid")).where(
-            inbox_follows.c.person_id == person_id,
-            inbox_follows.c.target_kind == TargetKind.THREAD.value,
-            inbox_follows.c.state == FollowState.FOLLOW.value,
-        )
-        # A followed person's conversations since the follow, on every site.
-        by_followed = (
-            select(comments.c.thread_id.label("tid"))
-            .join(
-                inbox_follows,
-                and_(
-                    inbox_follows.c.target_id == comments.c.person_id,
-                    inbox_follows.c.person_id == person_id,
-                    inbox_follows.c.target_kind == TargetKind.PERSON.value,
-                    inbox_follows.c.state == FollowState.FOLLOW.value,
-                ),
-            )
-            .where(comments.c.created_at >= inbox_follows.c.created_at, comments.c.status == PUBLISHED)
-        )
-        # Being @mentioned brings a conversation in, as being answered does.
-        mentioned = (
-            select(comments.c.thread_id.label("tid"))
-            .join(comment_mentions, comment_mentions.c.comment_id == comments.c.id)
-            .where(comment_mentions.c.handle == handle, comments.c.status == PUBLISHED, _not_by(person_id))
-        )
-        return union(mine, followed, by_followed, mentioned).subquery()
-
-    def _unread_exists(self, person_id: int) -> ColumnElement[bool]:
-        other = comments.alias("unread_c")
-        return exists(
-            select(literal(1))
-            .select_from(other)
-            .where(
-                other.c.thread_id == threads.c.id,
-                other.c.status == PUBLISHED,
-                func.coalesce(other.c.person_id, 0) != person_id,
-                other.c.id > func.coalesce(inbox_reads.c.last_read_comment_id, 0),
-                func.coalesce(other.c.person_id, 0).not_in(
-                    self._targets(person_id, TargetKind.PERSON, FollowState.MUTE)
-                ),
-            )
-        )
-
     def page_threads(
-        self,
-        person_id: int,
-        handle: str,
-        view: InboxFilter,
-        cursor: InboxCursor | None,
-        limit: int,
-        *,
-        only_followed_people: bool = False,
+        self, person_id: int, view: InboxFilter, cursor: InboxCursor | None, limit: int
     ) -> list[ThreadRow]:
-        activity = func.coalesce(threads.c.last_comment_at, threads.c.created_at).label("activity")
-        muted_people = self._targets(person_id, TargetKind.PERSON, FollowState.MUTE)
-        my_follow = inbox_follows.alias("my_follow")
+        """One page of the person's conversations: a range scan of their rows in ``inbox_conversations``
+        (newest activity first), each joined by key to its thread, site and read marker."""
+        ic = inbox_conversations
         query = (
             select(
                 threads.c.id,
@@ -283,76 +203,38 @@ class InboxRepository:
                 threads.c.uri,
                 threads.c.title,
                 threads.c.comment_count,
-                activity,
+                ic.c.last_activity_at.label("activity"),
                 sites.c.key.label("site_key"),
                 sites.c.name.label("site_name"),
                 sites.c.origins,
                 inbox_reads.c.last_read_comment_id,
-                my_follow.c.state.label("follow_state"),
+                ic.c.follower,
             )
-            .select_from(threads)
+            .select_from(ic)
+            .join(threads, threads.c.id == ic.c.thread_id)
             .join(sites, sites.c.id == threads.c.site_id)
-            .outerjoin(inbox_reads, and_(inbox_reads.c.thread_id == threads.c.id, inbox_reads.c.person_id == person_id))
             .outerjoin(
-                my_follow,
-                and_(
-                    my_follow.c.person_id == person_id,
-                    my_follow.c.target_kind == TargetKind.THREAD.value,
-                    my_follow.c.target_id == threads.c.id,
-                ),
+                inbox_reads, and_(inbox_reads.c.person_id == ic.c.person_id, inbox_reads.c.thread_id == ic.c.thread_id)
             )
-            .where(or_(my_follow.c.state.is_(None), my_follow.c.state != FollowState.MUTE.value))
+            .where(ic.c.person_id == person_id, ic.c.muted == false())
         )
-        if only_followed_people:
-            followed_people = self._targets(person_id, TargetKind.PERSON, FollowState.FOLLOW)
-            query = query.where(
-                threads.c.id.in_(
-                    select(comments.c.thread_id).where(
-                        comments.c.person_id.in_(followed_people), comments.c.status == PUBLISHED
-                    )
-                )
-            )
-        else:
-            candidates = self._candidate_threads(person_id, handle)
-            query = query.where(threads.c.id.in_(select(candidates.c.tid)))
         if view == InboxFilter.REPLIES:
-            reply, parent = comments.alias("reply"), comments.alias("parent")
-            query = query.where(
-                threads.c.id.in_(
-                    select(reply.c.thread_id)
-                    .join(parent, parent.c.id == reply.c.parent_id)
-                    .where(
-                        parent.c.person_id == person_id,
-                        reply.c.status == PUBLISHED,
-                        func.coalesce(reply.c.person_id, 0) != person_id,
-                        func.coalesce(reply.c.person_id, 0).not_in(muted_people),
-                    )
-                )
-            )
+            query = query.where(ic.c.replied_to == true())
         elif view == InboxFilter.MENTIONS:
-            query = query.where(
-                threads.c.id.in_(
-                    select(comments.c.thread_id)
-                    .join(comment_mentions, comment_mentions.c.comment_id == comments.c.id)
-                    .where(
-                        comment_mentions.c.handle == handle,
-                        comments.c.status == PUBLISHED,
-                        _not_by(person_id),
-                        func.coalesce(comments.c.person_id, 0).not_in(muted_people),
-                    )
-                )
-            )
+            query = query.where(ic.c.mentioned == true())
         elif view == InboxFilter.UNREAD:
-            query = query.where(self._unread_exists(person_id))
+            query = query.where(ic.c.last_other_comment_id > func.coalesce(inbox_reads.c.last_read_comment_id, 0))
         if cursor is not None:
             # Native conversations rank 1 (see domain/inbox.py: sort_key).
             query = query.where(
                 or_(
-                    activity < cursor.activity,
-                    and_(activity == cursor.activity, literal(cursor.rank) == 1, threads.c.id < cursor.id),
+                    ic.c.last_activity_at < cursor.activity,
+                    and_(
+                        ic.c.last_activity_at == cursor.activity, literal(cursor.rank) == 1, ic.c.thread_id < cursor.id
+                    ),
                 )
             )
-        query = query.order_by(activity.desc(), threads.c.id.desc()).limit(limit)
+        query = query.order_by(ic.c.last_activity_at.desc(), ic.c.thread_id.desc()).limit(limit)
         return [
             ThreadRow(
                 thread_id=r.id,
@@ -365,10 +247,39 @@ class InboxRepository:
                 comment_count=r.comment_count,
                 activity=_aware(r.activity),
                 last_read_comment_id=r.last_read_comment_id,
-                follow_state=r.follow_state,
+                follow_state=FollowState.FOLLOW.value if r.follower else None,
             )
             for r in self._db.execute(query)
         ]
+
+    def followed_people_threads(self, person_id: int, limit: int) -> list[ThreadRow]:
+        """Discover: the conversations of the people one follows (before the follow too), newest first."""
+        followed_people = self._targets(person_id, TargetKind.PERSON, FollowState.FOLLOW)
+        activity = func.coalesce(threads.c.last_comment_at, threads.c.created_at).label("activity")
+        query = (
+            select(
+                threads.c.id,
+                threads.c.site_id,
+                threads.c.uri,
+                threads.c.title,
+                threads.c.comment_count,
+                activity,
+                sites.c.key.label("site_key"),
+                sites.c.name.label("site_name"),
+                sites.c.origins,
+            )
+            .join(sites, sites.c.id == threads.c.site_id)
+            .where(
+                threads.c.id.in_(
+                    select(comments.c.thread_id).where(
+                        comments.c.person_id.in_(followed_people), comments.c.status == PUBLISHED
+                    )
+                )
+            )
+            .order_by(activity.desc(), threads.c.id.desc())
+            .limit(limit)
+        )
+        return [_discovered(r) for r in self._db.execute(query)]
 
     def unread_counts(self, person_id: int, thread_ids: list[int]) -> dict[int, int]:
         if not thread_ids:
@@ -442,22 +353,7 @@ class InboxRepository:
             .order_by(threads.c.last_comment_at.desc(), threads.c.id.desc())
             .limit(limit)
         )
-        return [
-            ThreadRow(
-                thread_id=r.id,
-                site_id=r.site_id,
-                site_key=r.site_key,
-                site_name=r.site_name,
-                site_origins=tuple(r.origins or ()),
-                uri=r.uri,
-                title=r.title,
-                comment_count=r.comment_count,
-                activity=_aware(r.activity),
-                last_read_comment_id=None,
-                follow_state=None,
-            )
-            for r in self._db.execute(query)
-        ]
+        return [_discovered(r) for r in self._db.execute(query)]
 
     def thread_with_site(self, thread_id: int) -> Any:
         return self._db.execute(
@@ -465,6 +361,22 @@ class InboxRepository:
             .join(sites, sites.c.id == threads.c.site_id)
             .where(threads.c.id == thread_id)
         ).first()
+
+
+def _discovered(r: Any) -> ThreadRow:
+    return ThreadRow(
+        thread_id=r.id,
+        site_id=r.site_id,
+        site_key=r.site_key,
+        site_name=r.site_name,
+        site_origins=tuple(r.origins or ()),
+        uri=r.uri,
+        title=r.title,
+        comment_count=r.comment_count,
+        activity=_aware(r.activity),
+        last_read_comment_id=None,
+        follow_state=None,
+    )
 
 
 def _aware(moment: Any) -> datetime:

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from porch.domain.inbox import handle_of
 from porch.domain.people import Person
 from porch.storage.schema import people, person_emails
 
@@ -30,7 +31,13 @@ class PersonRepository:
     def add(self, *, display_name: str, website: str | None, now: datetime, browser_key: str | None = None) -> Person:
         row = self._db.execute(
             insert(people)
-            .values(display_name=display_name, website=website, browser_key=browser_key, created_at=now)
+            .values(
+                display_name=display_name,
+                handle=handle_of(display_name),
+                website=website,
+                browser_key=browser_key,
+                created_at=now,
+            )
             .returning(*people.c)
         ).one()
         return _person(row)
@@ -66,5 +73,7 @@ class PersonRepository:
 
     def update_profile(self, person_id: int, *, display_name: str, website: str | None) -> None:
         self._db.execute(
-            update(people).where(people.c.id == person_id).values(display_name=display_name, website=website)
+            update(people)
+            .where(people.c.id == person_id)
+            .values(display_name=display_name, handle=handle_of(display_name), website=website)
         )

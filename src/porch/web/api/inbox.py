@@ -22,6 +22,17 @@ from porch.services import inbox as inbox_service
 from porch.services.context import Context
 from porch.services.requesters import Requester
 from porch.web.api.deps import get_context, get_requester
+from porch.web.api.inbox_schemas import (
+    DiscoverOut,
+    FeedOut,
+    FeedsOut,
+    FollowOut,
+    FollowsOut,
+    InboxPageOut,
+    InboxReplyOut,
+    PageReadOut,
+    ReadOut,
+)
 from porch.web.api.schemas import Problem
 from porch.web.api.serialize import comment_json, iso
 from porch.web.api.stream import STREAM_SECONDS, _messages, subscribed
@@ -47,8 +58,15 @@ class FollowIn(_Strict):
 
 
 class ReadIn(_Strict):
-    thread: int
+    thread: int | None = Field(None, description="a native conversation's id")
+    conversation: int | None = Field(None, description="an external (feed) conversation's id")
     read: bool = Field(True, description="false marks the conversation unread")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ReadIn:
+        if (self.thread is None) == (self.conversation is None):
+            raise ValueError("give exactly one of thread and conversation")
+        return self
 
 
 class PageReadIn(_Strict):
@@ -120,7 +138,7 @@ def conversation_json(conversation: Conversation) -> dict[str, Any]:
     }
 
 
-@router.get("/me/inbox", responses=PROBLEMS)
+@router.get("/me/inbox", response_model=InboxPageOut, responses=PROBLEMS)
 async def get_inbox(
     filter: str = Query("all", description="all | replies | mentions | unread"),
     cursor: str | None = Query(None, description="next_cursor of the previous page"),
@@ -140,7 +158,7 @@ async def get_inbox(
     )
 
 
-@router.get("/me/discover", responses=PROBLEMS)
+@router.get("/me/discover", response_model=DiscoverOut, responses=PROBLEMS)
 async def get_discover(
     ctx: Context = Depends(get_context), account: Account = Depends(require_account)
 ) -> JSONResponse:
@@ -149,16 +167,22 @@ async def get_discover(
     return JSONResponse({name: [conversation_json(c) for c in items] for name, items in found.items()})
 
 
-@router.post("/me/inbox/read", responses=PROBLEMS)
+@router.post("/me/inbox/read", response_model=ReadOut, responses=PROBLEMS)
 async def post_read(
     payload: ReadIn, ctx: Context = Depends(get_context), account: Account = Depends(require_account)
 ) -> JSONResponse:
-    """Mark a conversation read (up to its newest comment) or unread."""
+    """Mark a conversation read (up to its newest comment) or unread; native (thread) or external (conversation)."""
+    if payload.conversation is not None:
+        unread = await run_in_threadpool(
+            inbox_service.mark_external_conversation, ctx, account, payload.conversation, read=payload.read
+        )
+        return JSONResponse({"conversation": payload.conversation, "unread": unread})
+    assert payload.thread is not None
     unread = await run_in_threadpool(inbox_service.mark_thread, ctx, account, payload.thread, read=payload.read)
     return JSONResponse({"thread": payload.thread, "unread": unread})
 
 
-@router.post("/me/read", responses=PROBLEMS)
+@router.post("/me/read", response_model=PageReadOut, responses=PROBLEMS)
 async def post_page_read(
     payload: PageReadIn, ctx: Context = Depends(get_context), requester: Requester = Depends(get_requester)
 ) -> JSONResponse:
@@ -168,7 +192,7 @@ async def post_page_read(
     return JSONResponse({"thread": thread})
 
 
-@router.post("/me/inbox/reply", status_code=201, responses=PROBLEMS)
+@router.post("/me/inbox/reply", status_code=201, response_model=InboxReplyOut, responses=PROBLEMS)
 async def post_reply(
     payload: ReplyIn, ctx: Context = Depends(get_context), requester: Requester = Depends(get_requester)
 ) -> JSONResponse:
@@ -188,14 +212,14 @@ async def post_reply(
     )
 
 
-@router.get("/me/follows", responses=PROBLEMS)
+@router.get("/me/follows", response_model=FollowsOut, responses=PROBLEMS)
 async def get_follows(ctx: Context = Depends(get_context), account: Account = Depends(require_account)) -> JSONResponse:
     """What you follow and mute."""
     rows = await run_in_threadpool(inbox_service.list_follows, ctx, account)
     return JSONResponse({"follows": [{"kind": k, "id": i, "state": s, "since": iso(t)} for k, i, s, t in rows]})
 
 
-@router.post("/me/follows", responses=PROBLEMS)
+@router.post("/me/follows", response_model=FollowOut, responses=PROBLEMS)
 async def post_follow(
     payload: FollowIn, ctx: Context = Depends(get_context), account: Account = Depends(require_account)
 ) -> JSONResponse:
@@ -315,14 +339,14 @@ def feed_json(feed: Any) -> dict[str, Any]:
 
 
 # --- external feeds -------------------------------------------------------------------------------
-@router.get("/me/feeds", responses=PROBLEMS)
+@router.get("/me/feeds", response_model=FeedsOut, responses=PROBLEMS)
 async def get_feeds(ctx: Context = Depends(get_context), account: Account = Depends(require_account)) -> JSONResponse:
     """The comment feeds your inbox is subscribed to, with how their last poll went."""
     feeds = await run_in_threadpool(feed_service.list_subscriptions, ctx, account)
     return JSONResponse({"feeds": [feed_json(f) for f in feeds]})
 
 
-@router.post("/me/feeds", status_code=201, responses=PROBLEMS)
+@router.post("/me/feeds", status_code=201, response_model=FeedOut, responses=PROBLEMS)
 async def post_feed(
     payload: FeedIn, ctx: Context = Depends(get_context), account: Account = Depends(require_account)
 ) -> JSONResponse:

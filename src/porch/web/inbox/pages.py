@@ -95,13 +95,19 @@ async def inbox_page(
 
 @router.post("/inbox/read")
 async def inbox_read(
-    thread: int = Form(...),
+    thread: int | None = Form(None),
+    conversation: int | None = Form(None),
     read: str = Form("1"),
     view: str = Form("all"),
     ctx: Context = Depends(get_context),
     account: Account = Depends(require_person),
 ) -> RedirectResponse:
-    await run_in_threadpool(inbox_service.mark_thread, ctx, account, thread, read=read == "1")
+    if conversation is not None:  # an external (feed) conversation
+        await run_in_threadpool(
+            inbox_service.mark_external_conversation, ctx, account, conversation, read=read == "1"
+        )
+    elif thread is not None:
+        await run_in_threadpool(inbox_service.mark_thread, ctx, account, thread, read=read == "1")
     return _back(view)
 
 
