@@ -49,11 +49,12 @@ def main() -> None:
     key = json.loads(run("site", "add", "bench", "--origin", "https://bench.example", "--json").stdout)["key"]
     subprocess.run([str(PORCH), "site", "set", "bench", "rate_limits=false"], env=env, capture_output=True)
     port = free_port()
+    log = (tmp / "server.log").open("wb")
     server = subprocess.Popen(
         [str(PORCH), "serve", "--port", str(port), "--workers", str(args.workers)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         for _ in range(1200):
@@ -77,6 +78,8 @@ def main() -> None:
                 f"-c{args.connections}",
                 f"-d{args.seconds}s",
                 "--latency",
+                "--timeout",
+                "60s",
                 "-s",
                 str(script),
                 f"http://127.0.0.1:{port}",
@@ -94,6 +97,10 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(30)
+        log.close()
+    failures = (tmp / "server.log").read_text(errors="replace").count("Traceback")
+    if failures:
+        raise SystemExit(f"the server logged {failures} tracebacks: see {tmp / 'server.log'}")
 
 
 if __name__ == "__main__":
