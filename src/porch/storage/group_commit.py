@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections import deque
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -34,43 +35,56 @@ MAX_BATCH = 16
 
 
 class FifoTurn:
-    """A lock taken in arrival order (a ticket lock), that knows how many are waiting for it."""
+    """A lock handed over in arrival order, that knows how many are waiting for it.
+
+    Each waiter sleeps on a lock of its own and the holder wakes exactly the next one: a
+    condition variable's ``notify_all`` would wake every waiter (and make each take the GIL)
+    on every hand-over.
+    """
 
     def __init__(self) -> None:
-        self._changed = threading.Condition(threading.Lock())
-        self._next_ticket = 0
-        self._serving = 0
+        self._mutex = threading.Lock()
+        self._queued = threading.Condition(self._mutex)  # signalled when someone queues (tests)
+        self._held = False
+        self._queue: deque[threading.Lock] = deque()
         self._owner: int | None = None
 
     def acquire(self) -> None:
         me = threading.get_ident()
-        with self._changed:
+        with self._mutex:
             if self._owner == me:
                 # The holder would wait for itself forever: a write opened inside a write.
                 raise RuntimeError("a write transaction was opened inside another one in the same thread")
-            ticket = self._next_ticket
-            self._next_ticket += 1
-            self._changed.notify_all()  # for wait_for_waiting
-            while self._serving != ticket:
-                self._changed.wait()
+            if not self._held:
+                self._held = True
+                self._owner = me
+                return
+            waiter = threading.Lock()
+            waiter.acquire()
+            self._queue.append(waiter)
+            self._queued.notify_all()
+        waiter.acquire()  # released by the holder's release(): the turn is ours, still marked held
+        with self._mutex:
             self._owner = me
 
     def release(self) -> None:
-        with self._changed:
+        with self._mutex:
             self._owner = None
-            self._serving += 1
-            self._changed.notify_all()
+            if self._queue:
+                self._queue.popleft().release()
+            else:
+                self._held = False
 
     def wait_for_waiting(self, count: int, timeout: float) -> bool:
         """Block until ``count`` are queued behind the holder (tests use it to stage a batch)."""
-        with self._changed:
-            return self._changed.wait_for(lambda: self._next_ticket - self._serving - 1 >= count, timeout)
+        with self._queued:
+            return self._queued.wait_for(lambda: len(self._queue) >= count, timeout)
 
     @property
     def waiting(self) -> int:
-        """How many are queued behind the holder (read by the holder)."""
-        with self._changed:
-            return self._next_ticket - self._serving - 1
+        """How many are queued behind the holder."""
+        with self._mutex:
+            return len(self._queue)
 
 
 class _Batch:
