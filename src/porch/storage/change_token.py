@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 log = logging.getLogger("porch.storage")
+BUSY_TIMEOUT_MS = 20
 
 
 class SqliteChangeToken:
@@ -43,10 +44,14 @@ class SqliteChangeToken:
             try:
                 if self._connection is None:
                     self._connection = self._engine.raw_connection()
+                    # Read in the event loop: never wait long (a WAL recovery, say); the caller
+                    # then asks the database the long way, in the thread pool.
+                    self._connection.driver_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
                 row = self._connection.driver_connection.execute("PRAGMA data_version").fetchone()
-            except Exception:  # a broken connection: drop it, and answer "unknown" this once
-                log.warning("could not read PRAGMA data_version", exc_info=True)
-                self._drop()
+            except Exception as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):  # broken, not busy: start afresh
+                    log.warning("could not read PRAGMA data_version", exc_info=True)
+                    self._drop()
                 return None
             return int(row[0])
 
@@ -58,9 +63,7 @@ class SqliteChangeToken:
 
     def close(self) -> None:
         with self._lock:
-            connection, self._connection = self._connection, None
-            if connection is not None:
-                connection.close()
+            self._drop()  # not back to the pool: it carries the short busy timeout
 
 
 def change_token_source(engine: Engine) -> SqliteChangeToken | None:
