@@ -202,6 +202,8 @@ class Server:
             except OSError:
                 continue
             if re.search(rf"^PPid:\s+{self.process.pid}$", text, re.M):
+                if b"resource_tracker" in (status.parent / "cmdline").read_bytes():
+                    continue  # multiprocessing's helper beside uvicorn's workers, not a worker
                 found = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
                 if found:
                     rss.append(int(found.group(1)) / 1024)
