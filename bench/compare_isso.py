@@ -55,7 +55,13 @@ ISSO_VERSION = "0.14.0"
 ORIGIN = "https://bench.example"
 BIG_THREADS = (5000, 500, 20)  # the first three threads of the export, in this order
 TAIL_COMMENTS = 2500  # the rest: heavy-tailed small threads (the counts scenario asks for 50 of them)
-PORTS = {"floor": 8102, "porch": 8100, "isso": 8101}
+PORTS = {"floor": 0, "porch": 0, "isso": 0}  # free ports, chosen when the run starts (main)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 # --- the dataset -------------------------------------------------------------------------------
@@ -196,6 +202,8 @@ class Server:
             except OSError:
                 continue
             if re.search(rf"^PPid:\s+{self.process.pid}$", text, re.M):
+                if b"resource_tracker" in (status.parent / "cmdline").read_bytes():
+                    continue  # multiprocessing's helper beside uvicorn's workers, not a worker
                 found = re.search(r"^VmRSS:\s+(\d+) kB", text, re.M)
                 if found:
                     rss.append(int(found.group(1)) / 1024)
@@ -429,6 +437,7 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
     OUT.mkdir(parents=True, exist_ok=True)
+    PORTS.update({name: free_port() for name in PORTS})  # never a port another program (or run) holds
     started = time.monotonic()
 
     export = OUT / "disqus.xml"

@@ -30,6 +30,21 @@ end
 """
 
 
+def cpu_seconds(root: int) -> float:
+    """User + system CPU of ``root`` and its children (the server's workers), from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == root or ppid == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -49,11 +64,12 @@ def main() -> None:
     key = json.loads(run("site", "add", "bench", "--origin", "https://bench.example", "--json").stdout)["key"]
     subprocess.run([str(PORCH), "site", "set", "bench", "rate_limits=false"], env=env, capture_output=True)
     port = free_port()
+    log = (tmp / "server.log").open("wb")
     server = subprocess.Popen(
         [str(PORCH), "serve", "--port", str(port), "--workers", str(args.workers)],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         for _ in range(1200):
@@ -70,6 +86,7 @@ def main() -> None:
             + (HERE / "wrk" / "post.lua").read_text()
             + REPORT
         )
+        cpu_before = cpu_seconds(server.pid)
         out = subprocess.run(
             [
                 "wrk",
@@ -77,6 +94,8 @@ def main() -> None:
                 f"-c{args.connections}",
                 f"-d{args.seconds}s",
                 "--latency",
+                "--timeout",
+                "60s",
                 "-s",
                 str(script),
                 f"http://127.0.0.1:{port}",
@@ -84,6 +103,7 @@ def main() -> None:
             capture_output=True,
             text=True,
         )
+        cpu_used = cpu_seconds(server.pid) - cpu_before
         if out.returncode:
             raise SystemExit(out.stdout + out.stderr)
         print(out.stdout.split("RESULT")[0][-400:])
@@ -91,9 +111,17 @@ def main() -> None:
         requests, errors, p50, p99, micros = line.split()[1:]
         print(f"posting  {args.connections} connections, {args.workers} workers, SQLite synchronous=FULL")
         print(f"req/s {int(requests) / (int(micros) / 1e6):.1f}   p50 {p50} ms   p99 {p99} ms   errors {errors}")
+        print(
+            f"server CPU {cpu_used * 1000 / max(int(requests), 1):.1f} ms per post (workers, outbox included; "
+            f"{args.workers} workers could give {args.workers * 1000 / max(cpu_used * 1000 / max(int(requests), 1), 0.01):.0f} posts/s)"
+        )
     finally:
         server.terminate()
         server.wait(30)
+        log.close()
+    failures = (tmp / "server.log").read_text(errors="replace").count("Traceback")
+    if failures:
+        raise SystemExit(f"the server logged {failures} tracebacks: see {tmp / 'server.log'}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from porch.services.requesters import Requester, check_origin, is_moderator
 from porch.services.spam_opinions import SpamOpinions, ask_akismet
 from porch.storage.unit_of_work import UnitOfWork
 
+PRE_RENDER_MAX_LENGTH = 10_000  # the default length limit: longer texts are rendered only once accepted
+
 
 @dataclass(frozen=True)
 class NewComment:
@@ -76,6 +78,10 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
     except InvalidInput as exc:
         errors.add("title", exc.detail.removeprefix("title: "))
         title = uri
+    # Rendered before taking the write turn (other writers wait through everything done under it);
+    # the site's length limit is checked inside, and the text it checks is the text rendered here.
+    unchecked = check_body(new.body, max_length=len(new.body), errors=ErrorList())
+    prepared_html = render_markdown(unchecked) if len(unchecked) <= PRE_RENDER_MAX_LENGTH else None
 
     opinions = _spam_opinions(ctx, new, uri, requester)  # before the write lock: it may ask Akismet
     with ctx.uow(write=True) as uow:
@@ -105,7 +111,7 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
 
         moderator = is_moderator(uow, site, requester)
         person = _commenting_person(uow, requester, author, now)
-        html = render_markdown(body)
+        html = prepared_html if prepared_html is not None and body == unchecked else render_markdown(body)
         mode = site.settings.moderation
         decision = decide_initial_status(
             mode,

@@ -132,7 +132,7 @@ def read_prepared_thread(
             order.value, cursor, limit,
         )  # fmt: skip
         etag = page_etag(key)
-        if if_none_match is not None and _matches(if_none_match, etag):
+        if if_none_match is not None and etag_matches(if_none_match, etag):
             return PreparedPage(etag=etag, body=b"", modified=False)
         prepared = pages.get(key)
         if prepared is not None:
@@ -147,7 +147,7 @@ def read_prepared_thread(
     return prepared
 
 
-def _matches(if_none_match: str, etag: str) -> bool:
+def etag_matches(if_none_match: str, etag: str) -> bool:
     # ``If-None-Match: W/"x", "y"`` or ``*``; RFC 9110 asks for the weak comparison here.
     tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
     return etag in tags or "*" in tags

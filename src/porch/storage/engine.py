@@ -13,13 +13,14 @@ writers queue on the busy timeout instead of one failing when it upgrades a read
 from __future__ import annotations
 
 import fcntl
-import threading
 import weakref
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+from porch.storage.group_commit import GroupCommitter
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -55,40 +56,31 @@ class WriteGate:
     """Writers to one SQLite file take turns here before ``BEGIN IMMEDIATE``.
 
     SQLite's own busy handler makes a waiting writer sleep and poll (1, 2, 5 … 100 ms), so under
-    32 concurrent posts the tail latency is a sum of sleeps, not of work. A thread lock (within
-    a worker) and an ``flock`` on a file beside the database (across workers) queue writers
-    instead, and the next one starts the moment the previous one commits. The busy timeout
-    stays as the backstop for writers outside Porch (the CLI's sqlite3 shell, a backup).
+    32 concurrent posts the tail latency is a sum of sleeps, not of work. Writers queue instead:
+    in arrival order within a worker (storage/group_commit.py, which also lets the queued ones
+    share a commit), and on an ``flock`` of a file beside the database across workers, so the
+    next one starts the moment the previous one commits. The busy timeout stays as the backstop
+    for writers outside Porch (the sqlite3 shell, a backup).
     """
 
     def __init__(self, lock_path: Path | None):
-        self._thread_lock = threading.Lock()
         self._file = open(lock_path, "a+b") if lock_path else None  # noqa: SIM115 - held for the engine's life
 
-    def acquire(self) -> None:
-        if not self._thread_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
-            # A write held this long is a bug (or a nested write in one thread): say so
-            # rather than hang.
-            raise TimeoutError("the database stayed busy with another write for too long")
+    def lock(self) -> None:
         if self._file is not None:
-            try:
-                fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
-            except BaseException:
-                self._thread_lock.release()
-                raise
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
 
-    def release(self) -> None:
+    def unlock(self) -> None:
         if self._file is not None:
             fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
-        self._thread_lock.release()
 
 
-_write_gates: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
+_group_committers: weakref.WeakKeyDictionary[Engine, GroupCommitter] = weakref.WeakKeyDictionary()
 
 
-def write_gate(engine: Engine) -> WriteGate | None:
-    """The gate writers to this engine's database queue at (SQLite files only)."""
-    return _write_gates.get(engine)
+def group_committer(engine: Engine) -> GroupCommitter | None:
+    """Where writers to this engine's database queue and share commits (SQLite only)."""
+    return _group_committers.get(engine)
 
 
 def _sqlite_engine(url: Any, **engine_options: Any) -> Engine:
@@ -101,7 +93,7 @@ def _sqlite_engine(url: Any, **engine_options: Any) -> Engine:
     options: dict[str, Any] = {"pool_size": 20, "max_overflow": 20} if on_disk else {}
     options.update(engine_options)
     engine = create_engine(url, connect_args={"check_same_thread": False}, **options)
-    _write_gates[engine] = WriteGate(Path(f"{database}.write-lock") if on_disk else None)
+    _group_committers[engine] = GroupCommitter(engine, WriteGate(Path(f"{database}.write-lock") if on_disk else None))
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

@@ -8,7 +8,8 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
-from porch.storage.engine import WriteGate, write_gate
+from porch.storage.engine import group_committer
+from porch.storage.group_commit import Member
 from porch.storage.repositories.accounts import AccountRepository
 from porch.storage.repositories.comments import CommentRepository
 from porch.storage.repositories.people import PersonRepository
@@ -30,20 +31,22 @@ class UnitOfWork:
         self._write = write
         self._after_commit: list[Callable[[], None]] = []
         self._connection: Connection | None = None
-        self._gate: WriteGate | None = None
+        self._member: Member | None = None  # SQLite writes: this unit's share of a group commit
 
     def __enter__(self) -> Self:
-        self._gate = write_gate(self._engine) if self._write else None
-        if self._gate is not None:
-            self._gate.acquire()
-        try:
+        committer = group_committer(self._engine) if self._write else None
+        if committer is not None:
+            self._member = committer.join()  # waits for this writer's turn (storage/group_commit.py)
+            connection = self._member.connection
+        else:
             connection = self._engine.connect()
             if self._write:
                 connection = connection.execution_options(porch_write=True)
-            connection.begin()
-        except BaseException:
-            self._release_gate()
-            raise
+            try:
+                connection.begin()
+            except BaseException:
+                connection.close()
+                raise
         self._connection = connection
         self.sites = SiteRepository(connection)
         self.threads = ThreadRepository(connection)
@@ -67,7 +70,11 @@ class UnitOfWork:
         self._after_commit.append(callback)
 
     def commit(self) -> None:
-        self.connection.commit()
+        """Commit; on SQLite, return once the batch carrying these changes is on disk."""
+        if self._member is not None:
+            self._member.commit()
+        else:
+            self.connection.commit()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
@@ -78,15 +85,13 @@ class UnitOfWork:
         connection = self._connection
         if connection is None:
             return
+        self._connection = None
+        if self._member is not None:
+            member, self._member = self._member, None
+            member.rollback()  # uncommitted work goes; nothing if it committed
+            return
         try:
             if connection.in_transaction():
                 connection.rollback()
         finally:
             connection.close()
-            self._connection = None
-            self._release_gate()
-
-    def _release_gate(self) -> None:
-        gate, self._gate = self._gate, None
-        if gate is not None:
-            gate.release()

@@ -14,6 +14,7 @@ from porch.bootstrap import build_context
 from porch.config import Settings
 from porch.services.context import Context
 from porch.services.sites import all_allowed_origins
+from porch.storage.change_token import SqliteChangeToken, change_token_source
 from porch.web import feeds, notifications
 from porch.web.account_pages import router as account_pages_router
 from porch.web.admin import router as admin_router
@@ -25,6 +26,7 @@ from porch.web.api import moderation as moderation_api
 from porch.web.api import personal_data as personal_data_api
 from porch.web.api import transfers as transfers_api
 from porch.web.errors import install_error_handlers
+from porch.web.hot_reads import HotReads
 from porch.web.inbox.pages import InboxSignIn
 from porch.web.inbox.pages import router as inbox_pages_router
 from porch.web.middleware import BodyLimitMiddleware, SiteCorsMiddleware
@@ -106,6 +108,12 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         cache["origins"] = (now, origins)
         return origins
 
+    def change_token() -> SqliteChangeToken | None:
+        with ctx.uow() as uow:
+            return change_token_source(uow.connection.engine)
+
+    # Innermost of the three: CORS and the body limit apply to what it answers, as to any route.
+    app.add_middleware(HotReads, change_token=change_token)
     app.add_middleware(SiteCorsMiddleware, known_origins=known_origins)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_request_bytes,
