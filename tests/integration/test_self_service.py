@@ -119,5 +119,8 @@ def test_every_table_about_a_person_is_exported_or_erased(engine: Engine) -> Non
     }
     # Rows that only say a moderator (an account) acted: kept, with the account set to NULL on delete.
     not_about_the_person = {"moderation_log"}
+    # Derived counts keyed by a bare person number, rewritten from the comments of every thread whose
+    # version moved (services/analytics_rollups.py): the tombstoning UPDATE moves them.
+    not_about_the_person |= {t for t in personal if t.startswith("analytics_rollup_")}
     missing = {t for t in personal - not_about_the_person if not re.search(rf"\b{t}\b", source)}
     assert missing == set()

@@ -22,7 +22,9 @@ from porch.storage.schema import (
     comment_screenings,
     comments,
     email_tokens,
+    feed_conversation_reads,
     identity_email_claims,
+    inbox_conversations,
     inbox_feed_subscriptions,
     inbox_feeds,
     inbox_follows,
@@ -117,9 +119,11 @@ class PersonalDataRepository:
         """Erase the person inside the caller's transaction; answers published comments removed per thread.
 
         Comments become tombstones (the rows stay so replies keep their place; no text, no author,
-        no address, no link to the person); the account goes, and with it (ON DELETE CASCADE) its
-        sessions, email tokens, roles and email claims; the person row goes with its emails,
-        profile, follows, votes, reads, trust and screenings.
+        no address, no link to the person; the analytics rollups, keyed by a bare person number, are
+        rewritten from the comments when the threads' versions move, which this UPDATE does); the
+        account goes, and with it (ON DELETE CASCADE) its sessions, email tokens, roles and email
+        claims; the person row goes with its emails, profile, follows, votes, reads, inbox state,
+        trust and screenings.
         """
         db = self._db
         emails = self.emails_of(person_id, account_email)
@@ -160,6 +164,8 @@ class PersonalDataRepository:
                 )
             )
         )
+        for table in (inbox_conversations, feed_conversation_reads):  # cascades, said out loud
+            db.execute(delete(table).where(table.c.person_id == person_id))
         db.execute(delete(mail_subscriptions).where(mail_subscriptions.c.email.in_(emails)))
         db.execute(delete(mail_addresses).where(mail_addresses.c.email.in_(emails)))
         for table in (sessions, email_tokens, identity_email_claims, site_roles):  # cascades, said out loud
