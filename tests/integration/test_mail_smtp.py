@@ -126,10 +126,10 @@ def inbox(smtp: tuple[CollectingHandler, int], ctx: Context) -> Inbox:
 
 
 def register(client: TestClient, email: str, name: str | None = "Linda") -> dict[str, Any]:
+    """Register; answers the new account as the account itself sees it (GET /api/v1/me)."""
     response = client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD, "name": name})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    assert response.status_code == 202 and response.json() == {"sent": True}, response.text
+    return me(client, log_in(client, email))
 
 
 def log_in(client: TestClient, email: str) -> str:

@@ -73,14 +73,26 @@ def _create_account(
     return account
 
 
-def register_account(ctx: Context, email: str, password: str, name: str | None = None) -> Account:
-    """Create an account and mail a verification link."""
+def register_account(
+    ctx: Context, email: str, password: str, name: str | None = None, *, remote_addr: str | None = None
+) -> Account | None:
+    """Create an account and mail a verification link; the new account, or None when the address has
+    an account already. Then that account is mailed a sign-in link instead ("you already have an
+    account"), and nothing else changes: the caller answers the same either way, so registering says
+    nothing about which addresses have accounts. Rate-limited like sign-in links."""
     errors = ErrorList()
     email = check_account_email(email, errors)
     check_new_password(password, errors)
     display_name = _check_name(name, email, errors)
     errors.raise_if_any()
+    check_sign_in_allowed(ctx, "register", email, remote_addr)
     with ctx.uow(write=True) as uow:
+        existing = uow.accounts.get_by_email(email)
+        if existing is not None:
+            _hasher.hash(password)  # the same work as a new account, so the answer takes as long
+            _mail_link(ctx, uow, existing, PURPOSE_MAGIC, already_registered=True)
+            uow.commit()
+            return None
         try:
             account = _create_account(uow, email, password, display_name, is_admin=False, verified=False, ctx=ctx)
         except IntegrityError as exc:  # a concurrent registration of the same address
@@ -104,7 +116,9 @@ def add_user(ctx: Context, email: str, password: str | None, *, is_admin: bool, 
     return account
 
 
-def _mail_link(ctx: Context, uow: UnitOfWork, account: Account, purpose: str) -> None:
+def _mail_link(
+    ctx: Context, uow: UnitOfWork, account: Account, purpose: str, *, already_registered: bool = False
+) -> None:
     token = new_token()
     now = ctx.clock()
     lifetime = VERIFY_LINK_LIFETIME if purpose == PURPOSE_VERIFY else MAGIC_LINK_LIFETIME
@@ -119,6 +133,15 @@ def _mail_link(ctx: Context, uow: UnitOfWork, account: Account, purpose: str) ->
             subject="Confirm your email address",
             text=f"Open this link to confirm your address for commenting:\n\n{link}\n\n"
             f"It works once, for {minutes // 1440} days. If you did not sign up, ignore this mail.\n",
+        )
+    elif already_registered:
+        link = f"{ctx.base_url}/auth/magic?token={token}"
+        mail = OutgoingMail(
+            to=account.email,
+            subject="You already have an account",
+            text="Someone (you, probably) asked to sign up with this address, which already has an account.\n"
+            f"Open this link to sign in:\n\n{link}\n\n"
+            f"It works once, for {minutes} minutes. If it was not you, ignore this mail: nothing has changed.\n",
         )
     else:
         link = f"{ctx.base_url}/auth/magic?token={token}"

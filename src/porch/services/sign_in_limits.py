@@ -16,7 +16,8 @@ from porch.services.context import Context
 
 log = logging.getLogger("porch.abuse")
 
-LIMITS = {"sign-in": SIGN_IN_LIMITS, "magic-link": MAGIC_LINK_LIMITS}
+LIMITS = {"sign-in": SIGN_IN_LIMITS, "magic-link": MAGIC_LINK_LIMITS, "register": MAGIC_LINK_LIMITS}
+WHAT = {"sign-in": "sign-in attempts", "magic-link": "sign-in links asked for", "register": "sign-ups"}
 
 
 def check_sign_in_allowed(ctx: Context, action: str, email: str, remote_addr: str | None) -> None:
@@ -35,5 +36,4 @@ def check_sign_in_allowed(ctx: Context, action: str, email: str, remote_addr: st
         wait = ctx.limiter.take(key, limit, now)
         if wait is not None:
             log.warning("refused %s: too many attempts (%s)", action, limit.scope)
-            what = "sign-in attempts" if action == "sign-in" else "sign-in links asked for"
-            raise RateLimited(f"too many {what}; try again in {max(1, round(wait))} s", retry_after=wait)
+            raise RateLimited(f"too many {WHAT[action]}; try again in {max(1, round(wait))} s", retry_after=wait)

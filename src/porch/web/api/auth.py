@@ -49,14 +49,15 @@ async def _session_response(ctx: Context, request: Request, signed_in: account_s
     return response
 
 
-@router.post("/auth/register", status_code=201, response_model=AccountOut, responses=PROBLEMS)
-async def register(payload: RegisterIn, ctx: Context = Depends(get_context)) -> JSONResponse:
-    """Create an account; a confirmation link is mailed to the address."""
-    account = await run_in_threadpool(
-        account_service.register_account, ctx, payload.email, payload.password, payload.name
-    )
-    name = await run_in_threadpool(account_service.display_name_of, ctx, account.person_id)
-    return JSONResponse(account_json(account, name), status_code=201)
+@router.post("/auth/register", status_code=202, responses=PROBLEMS)
+async def register(payload: RegisterIn, request: Request, ctx: Context = Depends(get_context)) -> JSONResponse:
+    """Create an account; a confirmation link is mailed to the address. The same answer whether or not
+    the address has an account (then it is mailed a sign-in link instead); rate-limited like sign-in links."""
+    await run_in_threadpool(
+        partial(account_service.register_account, remote_addr=client_address(request)),
+        ctx, payload.email, payload.password, payload.name,
+    )  # fmt: skip
+    return JSONResponse({"sent": True}, status_code=202)
 
 
 @router.post("/auth/verify", response_model=AccountOut, responses=PROBLEMS)
