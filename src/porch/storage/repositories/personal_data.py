@@ -113,6 +113,18 @@ class PersonalDataRepository:
                                 .where(trusted_people.c.person_id == person_id)),
             "read_markers": _rows(db, select(inbox_reads.c.thread_id, inbox_reads.c.last_read_comment_id,
                                              inbox_reads.c.read_at).where(inbox_reads.c.person_id == person_id)),
+            "feed_read_markers": _rows(db, select(feed_conversation_reads.c.conversation_id,
+                                                  feed_conversation_reads.c.last_read_item_id,
+                                                  feed_conversation_reads.c.read_at)
+                                       .where(feed_conversation_reads.c.person_id == person_id)),
+            # Derived from the rest (services/inbox_index.py), exported because it says what the inbox showed.
+            "inbox_conversations": _rows(db, select(inbox_conversations.c.thread_id,
+                                                    inbox_conversations.c.last_activity_at,
+                                                    inbox_conversations.c.participant, inbox_conversations.c.follower,
+                                                    inbox_conversations.c.replied_to, inbox_conversations.c.mentioned,
+                                                    inbox_conversations.c.via_person, inbox_conversations.c.muted)
+                                         .where(inbox_conversations.c.person_id == person_id)
+                                         .order_by(inbox_conversations.c.thread_id)),
         }  # fmt: skip
 
     def erase(self, person_id: int, account_id: int, account_email: str, now: datetime) -> Counter[int]:
@@ -171,5 +183,6 @@ class PersonalDataRepository:
         for table in (sessions, email_tokens, identity_email_claims, site_roles):  # cascades, said out loud
             db.execute(delete(table).where(table.c.account_id == account_id))
         db.execute(delete(accounts).where(accounts.c.id == account_id))
-        db.execute(delete(people).where(people.c.id == person_id))  # emails, profile, votes, reads, trust: cascade
+        # emails, profile, votes, reads, trust, inbox_conversations, feed_conversation_reads: cascade
+        db.execute(delete(people).where(people.c.id == person_id))
         return published
