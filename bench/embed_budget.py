@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/embed_budget.py            # or: make bench-embed
     .venv/bin/python bench/embed_budget.py --runs 9 --comments 1000
+    .venv/bin/python bench/embed_budget.py --embed /tmp/old-embed.js   # another build, same page and data
 
 Budgets (issue 3): embed.js with its CSS ≤ 12 KB gzipped; one request for the thread on load
 (plus the script); 1,000 comments rendered in ≤ 100 ms in headless Chromium. And count.js, which
@@ -128,9 +129,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--comments", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--embed", type=Path, default=STATIC / "embed.js",
+                        help="measure this build of embed.js instead (e.g. an older one: git show REV:src/porch/web/"
+                             "static/embed.js > /tmp/old.js)")
     args = parser.parse_args()
 
-    embed = (STATIC / "embed.js").read_bytes()
+    embed = args.embed.read_bytes()
     gzipped = len(gzip.compress(embed, compresslevel=9))
     gzipped_6 = len(gzip.compress(embed, compresslevel=6))
     count_script = (STATIC / "count.js").read_bytes()
@@ -183,6 +187,9 @@ def main() -> int:
                 requests: list[str] = []
                 page.on("request", lambda request, log=requests: log.append(request.method + " " + request.url))
                 browser.start_tracing(page=page, categories=["toplevel", "blink.user_timing", "devtools.timeline"])
+                if args.embed != STATIC / "embed.js":
+                    page.route(porch_url + "/embed.js", lambda route: route.fulfill(
+                        body=embed, content_type="text/javascript", headers={"Access-Control-Allow-Origin": "*"}))
                 page.goto(uri)
                 page.wait_for_function("() => performance.getEntriesByName('porch:frame').length > 0")
                 cpu.append(render_cpu_ms(json.loads(browser.stop_tracing())))

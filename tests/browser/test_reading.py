@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, expect
 
@@ -98,24 +97,20 @@ def test_reader_who_only_reads_leaves_nothing_and_talks_only_to_porch(
     assert to_blog == [post.url], "the widget itself fetches nothing from the blog"
 
 
-def test_a_pinned_comment_is_labelled(page: Page, make_post) -> None:  # type: ignore[no-untyped-def]
-    """Comments the thread API marks ``"pinned": true`` carry a "Pinned" label; others, and servers that
-    send no such field, none."""
+def test_a_pinned_comment_is_labelled(page: Page, make_post, servers) -> None:  # type: ignore[no-untyped-def]
+    """A comment a moderator pinned comes first with a "Pinned" label; the others carry none."""
+    from porch.services.accounts import add_user
+    from porch.services.moderation import moderate_comment
+    from porch.services.requesters import Requester
+
     post: Post = make_post()
-    pinned = post.comment("Read this first", name="Mo")
     post.comment("An ordinary comment", name="Kate")
-
-    def mark_pinned(route: Any) -> None:
-        response = route.fetch()
-        body = response.json()
-        for comment in body["comments"]:
-            if comment["id"] == pinned:
-                comment["pinned"] = True  # as the moderation side of the thread API marks pins
-        route.fulfill(response=response, json=body)
-
-    page.route("**/api/v1/threads?*", mark_pinned)
+    pinned = post.comment("Read this first", name="Mo")
+    admin = add_user(servers.ctx, f"admin-{post.site.name}@example.org", None, is_admin=True, name="Admin")
+    moderate_comment(servers.ctx, pinned, "pin", Requester(account=admin))
     page.goto(post.url)
     widget = thread(page)
+    expect(widget.locator(".ls > article").first).to_have_id(f"comment-{pinned}")
     expect(widget.locator(f"#comment-{pinned} .m .bg")).to_have_text("Pinned")
     expect(widget.locator("article .bg")).to_have_count(1)
 

@@ -216,3 +216,65 @@ def test_redis_is_chosen_when_the_url_is_set() -> None:
 
     assert isinstance(build_live_hub(Settings(redis_url=REDIS_URL)), RedisHub)
     assert isinstance(build_live_hub(Settings()), MemoryHub)
+
+
+def test_two_app_instances_share_live_updates_through_redis(engine, redis_prefix: str) -> None:  # type: ignore[no-untyped-def]
+    """Two Porch servers (two worker processes, as far as the live hub can tell) on one database and one
+    Redis: a reader streaming from the second hears, over server-sent events, a comment posted through
+    the first one's API."""
+    import json
+    import socket
+    from functools import partial
+
+    import httpx
+    import uvicorn
+
+    from porch.config import Settings
+    from porch.mail.senders import LogSender
+    from porch.services.context import Context
+    from porch.storage.unit_of_work import UnitOfWork
+    from porch.web.app import create_app
+    from tests.factories import BLOG_ORIGIN, POST_URI, make_site
+
+    servers: list[tuple[uvicorn.Server, threading.Thread, RedisHub]] = []
+
+    def serve() -> tuple[str, Context]:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        hub = RedisHub(REDIS_URL, redis_prefix)
+        ctx = Context(uow=partial(UnitOfWork, engine), mail=LogSender(), base_url=url, live=hub)
+        app = create_app(Settings(database_url="sqlite:///unused.db", base_url=url), context=ctx)
+        server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning", timeout_graceful_shutdown=1))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        started = threading.Event()
+        while not server.started and thread.is_alive():
+            started.wait(0.01)
+        servers.append((server, thread, hub))
+        return url, ctx
+
+    try:
+        first, ctx = serve()
+        second, _ = serve()
+        site = make_site(ctx)
+        with httpx.stream("GET", second + "/api/v1/stream", params={"site": site.key, "uri": POST_URI},
+                          timeout=WAIT) as stream:
+            assert stream.status_code == 200
+            lines = stream.iter_lines()
+            assert next(lines).startswith("retry:")  # answered: the reader is subscribed on Redis
+            posted = httpx.post(first + "/api/v1/comments", headers={"Origin": BLOG_ORIGIN}, timeout=WAIT,
+                                json={"site": site.key, "uri": POST_URI, "body": "Across *workers*",
+                                      "author": {"name": "Linda"}})
+            assert posted.status_code == 201, posted.text
+            data = next(line for line in lines if line.startswith("data:"))
+        event = json.loads(data.removeprefix("data:"))
+        assert event["kind"] == "posted"
+        assert event["comment"]["id"] == posted.json()["comment"]["id"]
+        assert event["comment"]["body_html"] == "<p>Across <em>workers</em></p>"
+    finally:
+        for server, thread, hub in servers:
+            server.should_exit = True
+            thread.join(5)
+            hub.close()

@@ -71,6 +71,9 @@ class RedisSubscription:
 
     async def _start(self, after: int | None) -> None:
         await self._listener.listen(self.channel)
+        if self.closed:  # closed while subscribing: let the page go if nobody else reads it
+            await self._listener.forget(self.channel)
+            return
         missed: list[Delivery] = []
         if after is not None:
             missed = await self._listener.replay(self.channel, after)
@@ -141,7 +144,7 @@ class _Listener:
         if not readers:
             del self._subscribers[subscription.channel]
             if not self.loop.is_closed():
-                self.loop.create_task(self._forget(subscription.channel))
+                self.loop.create_task(self.forget(subscription.channel))
 
     def count(self, channel: str) -> int:
         return len(self._subscribers.get(channel, ()))
@@ -154,7 +157,8 @@ class _Listener:
             if self._reader is None or self._reader.done():
                 self._reader = self.loop.create_task(self._read())
 
-    async def _forget(self, channel: str) -> None:
+    async def forget(self, channel: str) -> None:
+        """Unsubscribe from a page on Redis once it has no reader here."""
         async with self._lock:
             if channel not in self._subscribers and channel in self._listening:
                 self._listening.discard(channel)
