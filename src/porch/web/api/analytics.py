@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from porch.domain.accounts import Account
 from porch.errors import ErrorList, Unauthenticated
 from porch.services import analytics as analytics_service
+from porch.services import newcomers_mail
 from porch.services.analytics import NewcomersWaiting, SiteAnalytics
 from porch.services.context import Context
 from porch.services.requesters import Requester
@@ -237,3 +238,18 @@ async def put_thread_author(
     )
     return JSONResponse({"uri": author.uri, "author": None if author.person_id is None else
                          {"person_id": author.person_id, "name": author.name}})
+
+
+class NewcomersMailIn(BaseModel):
+    daily: bool = Field(description="true: mail me the list every day (when someone is waiting); false: stop")
+
+
+@router.put("/{site_key}/newcomers-waiting/mail", responses=PROBLEMS)
+async def put_newcomers_mail(
+    site_key: str, body: NewcomersMailIn, ctx: Context = Depends(get_context),
+    requester: Requester = Depends(get_requester),
+) -> JSONResponse:
+    """A site owner asks for (or stops) a daily email of the newcomers waiting, sent through the outbox."""
+    account = require_signed_in(requester)
+    daily = await run_in_threadpool(newcomers_mail.mail_newcomers_daily, ctx, site_key, account, body.daily)
+    return JSONResponse({"daily": daily, "to": account.email})
