@@ -164,10 +164,10 @@ def measure_from_rollups(
     with ctx.uow() as uow:
         repo = AnalyticsRollupRepository(uow.connection)
         totals = repo.totals(site.id)
-        median_wait = repo.median_wait(site.id, "reply")
-        author_median = repo.median_wait(site.id, "author")
+        median_wait = repo.median_wait(site.id, "reply", totals.answered)
+        author_median = repo.median_wait(site.id, "author", totals.author_answered)
         buckets = repo.wait_buckets(site.id)
-        counts, returning, regulars_comments = repo.people_counts(site.id)
+        histogram, returning, regulars_comments = repo.people_counts(site.id)
         rolled_cohorts = repo.cohorts(site.id, now, CONVERSION_WINDOWS_DAYS)
         cohort_activity = repo.cohort_activity(site.id)
         days = repo.activity(site.id)
@@ -182,6 +182,7 @@ def measure_from_rollups(
         for c in rolled_cohorts
     }
     fill_retention(cohorts, cohort_activity)
+    counts = [comments for comments, people in sorted(histogram.items()) for _ in range(people)]
     commenters = len(counts)
     return SiteAnalytics(
         site=site, uri=None, start=None, end=None, computed_at=now,

@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("rolled_version", Id, nullable=False),
         sa.Column("author_person_id", Id),
         *_counts("comments", "top_level", "replies", "answered", "votes", "back_and_forth", "depth",
-                 "author_pairs", "author_answered"),
+                 "author_pairs", "author_answered", *(f"wait_bucket_{i}" for i in range(6))),
         sa.PrimaryKeyConstraint("thread_id", name=op.f("pk_analytics_rollup_threads")),
     )
     op.create_index(op.f("ix_analytics_rollup_threads_site_id"), "analytics_rollup_threads", ["site_id"])
@@ -98,6 +98,9 @@ def upgrade() -> None:
         sa.Column("came_back_seconds", sa.Float()),
         *_counts("replies_received"),
         sa.PrimaryKeyConstraint("site_id", "person_id", name=op.f("pk_analytics_rollup_people")),
+    )
+    op.create_index(
+        op.f("ix_analytics_rollup_people_site_id_comments"), "analytics_rollup_people", ["site_id", "comments"]
     )
     op.create_index(
         op.f("ix_analytics_rollup_people_site_id_first_day"), "analytics_rollup_people", ["site_id", "first_day"]
