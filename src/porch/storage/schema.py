@@ -662,6 +662,7 @@ analytics_rollup_person_months = Table(
     Column("month", String(7), nullable=False),
     Column("cohort_month", String(7), nullable=False),  # the month of the person's first comment
     PrimaryKeyConstraint("site_id", "person_id", "month"),
+    Index(None, "site_id", "cohort_month", "month"),  # the retention table, read in index order
 )
 
 analytics_rollup_edges = Table(

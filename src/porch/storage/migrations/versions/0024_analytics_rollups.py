@@ -129,6 +129,10 @@ def upgrade() -> None:
         sa.Column("cohort_month", sa.String(7), nullable=False),
         sa.PrimaryKeyConstraint("site_id", "person_id", "month", name=op.f("pk_analytics_rollup_person_months")),
     )
+    op.create_index(
+        op.f("ix_analytics_rollup_person_months_site_id_cohort_month_month"), "analytics_rollup_person_months",
+        ["site_id", "cohort_month", "month"],
+    )
     op.create_table(
         "analytics_rollup_edges",
         *_site("analytics_rollup_edges"),
