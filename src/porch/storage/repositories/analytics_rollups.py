@@ -360,42 +360,41 @@ VALUES (:thread_id, :site_id, :rolled_version, :author_person_id, :comments,
         site_comment = ("JOIN threads tt ON tt.id = c.thread_id AND tt.site_id = :site_id "
                         "WHERE c.status = 'published'")
         epoch = self._sql.epoch
-        gap = self._sql.round_ms(f"{epoch('c.created_at')} - {epoch('a.first_at')}")
 
         def run(sql: str) -> None:
             self._db.execute(text(sql), {"site_id": site_id})
 
-        # (joined to ``comments`` by index, never to the materialised ``pc``: SQLite would join two
-        # materialised CTEs without an index)
+        # One window pass for counts, first and last comments; then each person's return, first answer and
+        # replies received by indexed seeks from their row (correlated subqueries: no join between
+        # estimated-small CTEs, which PostgreSQL would nest-loop over 90,000 people).
         run(f"""WITH {pc},
-agg AS (SELECT person_id, COUNT(*) AS n, MIN(created_at) AS first_at, MAX(created_at) AS last_at
-        FROM pc GROUP BY person_id),
-firsts AS (
-    SELECT a.person_id, MIN(c.id) AS first_id FROM agg a
-    JOIN comments c ON c.person_id = a.person_id AND c.created_at = a.first_at {site_comment}
-    GROUP BY a.person_id
-),
-back AS (
-    SELECT a.person_id, MIN({gap}) AS seconds FROM agg a
-    JOIN comments c ON c.person_id = a.person_id {site_comment} AND {gap} >= {RETURN_GAP_SECONDS}
-    GROUP BY a.person_id
-),
-received AS (
-    SELECT c.person_id, COUNT(*) AS n FROM agg a
-    JOIN comments c ON c.person_id = a.person_id
-    JOIN comments r ON r.parent_id = c.id AND r.status = 'published'
-    {site_comment} AND {_OTHER}
-    GROUP BY c.person_id
+ranked AS (
+    SELECT person_id, id, created_at,
+           ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY created_at, id) AS nth,
+           COUNT(*) OVER (PARTITION BY person_id) AS n,
+           MAX(created_at) OVER (PARTITION BY person_id) AS last_at
+    FROM pc
 )
 INSERT INTO analytics_rollup_people (site_id, person_id, comments, first_at, first_day, first_comment_id,
     first_answered, last_at, came_back_seconds, replies_received)
-SELECT :site_id, a.person_id, a.n, a.first_at, {self._sql.day('a.first_at')}, f.first_id,
-       EXISTS (SELECT 1 FROM comments r JOIN comments c ON c.id = r.parent_id
-               WHERE r.parent_id = f.first_id AND r.status = 'published' AND {_OTHER}),
-       a.last_at, b.seconds, COALESCE(rc.n, 0)
-FROM agg a JOIN firsts f ON f.person_id = a.person_id
-LEFT JOIN back b ON b.person_id = a.person_id
-LEFT JOIN received rc ON rc.person_id = a.person_id""")
+SELECT :site_id, person_id, n, created_at, {self._sql.day('created_at')}, id, {self._sql.false}, last_at, NULL, 0
+FROM ranked WHERE nth = 1""")
+        p = "analytics_rollup_people"
+        back_gap = self._sql.round_ms(f"{epoch('c.created_at')} - {epoch(f'{p}.first_at')}")
+        near = self._sql.plus_seconds(f"{p}.first_at", RETURN_GAP_SECONDS - 1)
+        run(f"""UPDATE {p} SET
+    came_back_seconds = (
+        SELECT {back_gap} FROM comments c {site_comment}
+          AND c.person_id = {p}.person_id AND c.created_at >= {near}
+          AND {back_gap} >= {RETURN_GAP_SECONDS}
+        ORDER BY c.created_at LIMIT 1),
+    first_answered = EXISTS (
+        SELECT 1 FROM comments r JOIN comments c ON c.id = r.parent_id
+        WHERE r.parent_id = {p}.first_comment_id AND r.status = 'published' AND {_OTHER}),
+    replies_received = (
+        SELECT COUNT(*) FROM comments c JOIN comments r ON r.parent_id = c.id AND r.status = 'published'
+        {site_comment} AND c.person_id = {p}.person_id AND {_OTHER})
+WHERE site_id = :site_id""")
         run(f"""WITH {pc}
 INSERT INTO analytics_rollup_person_days (site_id, day, person_id, comments)
 SELECT :site_id, {self._sql.day('created_at')}, person_id, COUNT(*) FROM pc GROUP BY 2, 3""")
