@@ -173,7 +173,8 @@ def newcomers_mail(
     count = len(items) + more
     headline = f"{count} newcomer{'s' if count != 1 else ''} waiting for an answer"
     reason = "You asked for a daily list of the newcomers nobody has answered yet."
-    text_footer, html_footer = _footer(reason, unsubscribe_url)
+    # in English for now: an owner's language is not known (the reader-facing mails follow the page's)
+    text_footer, html_footer = _footer(MailText(DEFAULT_LANGUAGE), reason, unsubscribe_url)
     lines = [f"{one_line(name or 'Someone')}, waiting {waited}, on “{one_line(title)}” — answer: {link}\n"
              f"{excerpt}\n" for name, title, link, waited, excerpt in items]
     tail = f"…and {more} more: {dashboard_url}\n" if more else f"All of them: {dashboard_url}\n"
@@ -186,5 +187,5 @@ def newcomers_mail(
     html = _html(site_name, headline, [
         f"<p><strong>{escape(headline)}</strong></p>", f"<ul>{html_items}</ul>",
         f'<p><a href="{escape(dashboard_url)}">{"…and " + str(more) + " more" if more else "The dashboard"}</a></p>',
-    ], html_footer)
+    ], html_footer, DEFAULT_LANGUAGE)
     return MailContent(to, f"[{one_line(site_name)}] {headline}", text, html, site_name, unsubscribe_url)
