@@ -207,6 +207,29 @@ def site_moderator_add(name: str, email: str) -> None:
     console.print(f"{email} moderates {name}")
 
 
+thread_app = typer.Typer(help="A site's pages (threads).", no_args_is_help=True)
+app.add_typer(thread_app, name="thread")
+
+
+@thread_app.command("set-author")
+def thread_set_author(
+    site: Annotated[str, typer.Argument(help="the site (name or key)")],
+    uri: Annotated[str, typer.Argument(help="the page's URL")],
+    email: Annotated[str | None, typer.Argument(help="the author's email; omit to clear (owners count)")] = None,
+) -> None:
+    """Name who wrote a page, for the analytics' author's-presence measures (imported sites need it)."""
+    from porch.services.analytics import set_thread_author
+
+    try:
+        author = set_thread_author(_context(), site, uri, email, None)
+    except PorchError as exc:
+        raise _fail(exc.detail) from None
+    if author.person_id is None:
+        console.print(f"{uri}: no named author (the owners of {site} count as its authors)")
+    else:
+        console.print(f"{uri}: written by {author.name} (person {author.person_id})")
+
+
 @user_app.command("add")
 def user_add(
     email: str,

@@ -312,3 +312,37 @@ def test_a_computation_is_kept_until_a_comment_changes(
     after = _analytics(client, site, owner)
     assert after["comments"] == 10 and after["reply_rate"] == pytest.approx(4 / 10)
     assert _analytics(client, site, owner, uri=OTHER_URI)["comments"] == 3
+
+
+def test_site_owners_name_a_page_author_over_the_api(client: TestClient, ctx: Context, clock: Clock) -> None:
+    """The same change as above, made by the owner over the API with Bob's address (he commented with it)."""
+    site, owner, _ids = _hand_made_site(client, ctx, clock)
+    post_comment(client, site, "Bob again", name="Bob", email="bob@example.org",
+                 headers={"X-Porch-Browser": "browser-of-Bob"})
+    put = client.put(f"/api/v1/sites/{site.key}/thread-author", headers=owner,
+                     json={"uri": POST_URI + "?utm_source=x", "email": "Bob@Example.org"})
+    assert put.status_code == 200, put.text
+    assert put.json()["author"]["name"] == "Bob"
+    a = _analytics(client, site, owner)
+    assert a["threads_with_known_author"] == 2 and a["author_median_response_seconds"] == 600
+
+    cleared = client.put(f"/api/v1/sites/{site.key}/thread-author", headers=owner, json={"uri": POST_URI})
+    assert cleared.status_code == 200 and cleared.json()["author"] is None
+    assert _analytics(client, site, owner)["author_median_response_seconds"] != 600  # Olive is the author again
+
+
+def test_only_site_owners_name_page_authors(client: TestClient, ctx: Context, clock: Clock) -> None:
+    site, owner, _ids = _hand_made_site(client, ctx, clock)
+    moderator = _bearer(ctx, "mo@example.org", site, "moderator")
+    url = f"/api/v1/sites/{site.key}/thread-author"
+    body = {"uri": POST_URI, "email": "olive@example.org"}
+    assert client.put(url, json=body).status_code == 401
+    refused = client.put(url, json=body, headers=moderator)
+    assert refused.status_code == 403 and refused.json()["code"] == "no_site_role"
+    unknown = client.put(url, json={**body, "email": "nobody@example.org"}, headers=owner)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_person"
+    no_page = client.put(url, json={**body, "uri": "https://blog.example/nowhere"}, headers=owner)
+    assert no_page.status_code == 404 and no_page.json()["code"] == "unknown_thread"
+    bad = client.put(url, json={**body, "email": "not an address"}, headers=owner)
+    assert bad.status_code == 422
+    assert client.put(url, json=body, headers=owner).json()["author"]["name"] == "Olive"  # an account's address

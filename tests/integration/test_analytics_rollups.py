@@ -234,3 +234,24 @@ def test_newcomers_waiting_from_rollups_equals_from_scratch(ctx: Context, limit:
     with ctx.uow() as uow:
         scratch = AnalyticsRepository(uow.connection).newcomers_waiting(site.id, limit)
     assert newcomers_waiting_from_rollups(ctx, site.id, limit) == scratch
+
+
+def test_an_import_leaves_the_rollups_to_the_worker_and_they_match(ctx: Context) -> None:
+    """An imported site's rollups are rolled by the outbox worker (a job queued with the import), so the
+    dashboard's first read finds them current."""
+    from porch.importers import read_records
+    from porch.services.imports import import_site
+    from porch.worker.outbox import OutboxWorker, WorkerOptions
+    from tests.integration.test_imports import SHARED
+
+    site = make_site(ctx, "blog", ["http://blog.example"])
+    import_site(ctx, "blog", read_records(SHARED / "isso" / "disqus.xml"))
+    worker = OutboxWorker(ctx, name="test-worker", options=WorkerOptions(digest_check_seconds=3600))
+    try:
+        assert worker.run_until_idle() >= 1
+    finally:
+        worker.close()
+    run = bring_rollups_up_to_date(ctx, site.id)
+    assert run.threads == 0  # already current
+    rolled, scratch = _comparable(ctx, site.id)
+    assert rolled == scratch and rolled["comments"] > 0

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from porch.bootstrap import build_context
@@ -297,3 +298,20 @@ def test_demo_load_only_twice_duplicates_nothing(porch: Porch, context: Context)
     assert second == first
     assert second["site_count"] == 1
     assert sum(thread["total"] for thread in second["threads"].values()) == 11
+
+
+def test_thread_set_author_names_and_clears_a_pages_author(porch: Porch, context: Context) -> None:
+    porch.ok("demo", "--load-only")
+    porch.ok("user", "add", "editor@example.org", "--name", "Eddie")
+    site = porch.site(DEMO_SITE)
+    uri = demo_posts()[0].url
+    assert "written by Eddie" in porch.ok("thread", "set-author", DEMO_SITE, uri, "editor@example.org").stdout
+    with context.uow() as uow:
+        (author,) = uow.connection.execute(text("SELECT author_person_id FROM threads WHERE uri = :uri"),
+                                           {"uri": uri}).scalars()
+        assert uow.people.get(author).display_name == "Eddie"
+    assert "no named author" in porch.ok("thread", "set-author", site["key"], uri).stdout
+    assert "nobody has commented" in porch.fails("thread", "set-author", DEMO_SITE, uri, "nobody@example.org")
+    assert "no conversation" in porch.fails("thread", "set-author", DEMO_SITE, "https://nowhere.example/x",
+                                            "editor@example.org")
+    assert "no site" in porch.fails("thread", "set-author", "nosuchsite", uri, "editor@example.org")

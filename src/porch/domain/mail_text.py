@@ -59,6 +59,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "topic.site": "new comments on this site",
         "topic.owner": "every new comment (as the site's owner)",
         "topic.moderate": "comments waiting for moderation",
+        "topic.newcomers": "the daily list of newcomers waiting for an answer",
         "topic.other": "these mails",
     },
     "fr": {
@@ -98,6 +99,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "topic.site": "les nouveaux commentaires de ce site",
         "topic.owner": "chaque nouveau commentaire (en tant que propriétaire du site)",
         "topic.moderate": "les commentaires en attente de modération",
+        "topic.newcomers": "la liste quotidienne des nouveaux venus qui attendent une réponse",
         "topic.other": "ces messages",
     },
     "de": {
@@ -137,6 +139,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "topic.site": "neue Kommentare auf dieser Website",
         "topic.owner": "jeden neuen Kommentar (als Inhaber der Website)",
         "topic.moderate": "Kommentare, die auf Moderation warten",
+        "topic.newcomers": "die tägliche Liste der Neuen, die auf eine Antwort warten",
         "topic.other": "diese E-Mails",
     },
 }

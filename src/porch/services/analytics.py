@@ -22,19 +22,21 @@ from porch.domain.metrics import (
     ratio,
     top_share,
 )
+from porch.domain.people import EMAIL_PATTERN, Person, normalise_email
 from porch.domain.sites import Site
 from porch.domain.threads import thread_key
-from porch.errors import ErrorList, NotFound
+from porch.errors import ErrorList, InvalidInput, NotFound
 from porch.services.analytics_rollups import measure_from_rollups, newcomers_waiting_from_rollups
 from porch.services.analytics_snapshots import from_payload, to_payload
 from porch.services.analytics_types import Contributor, DayActivity, ReplyEdge, SiteAnalytics
 from porch.services.context import Context, token_hash
 from porch.services.sites import access_site_by_account
 from porch.storage.repositories.analytics import AnalyticsRepository, Scope, WaitingComment
+from porch.storage.unit_of_work import UnitOfWork
 
 __all__ = [
-    "Contributor", "DayActivity", "NewcomersWaiting", "ReplyEdge", "SiteAnalytics", "assign_thread_author",
-    "compute_site_analytics", "list_newcomers_waiting",
+    "Contributor", "DayActivity", "NewcomersWaiting", "ReplyEdge", "SiteAnalytics", "ThreadAuthor",
+    "assign_thread_author", "compute_site_analytics", "list_newcomers_waiting", "set_thread_author",
 ]
 
 ANALYSTS = frozenset({"owner", "moderator"})
@@ -218,3 +220,59 @@ def assign_thread_author(ctx: Context, site_key: str, uri: str, *, name: str, br
         repo.set_thread_author(thread_id, person.id)
         uow.commit()
     return person.id
+
+
+THREAD_AUTHOR_SETTERS = frozenset({"owner"})
+
+
+@dataclass(frozen=True)
+class ThreadAuthor:
+    uri: str
+    person_id: int | None  # None: the site's owners count as the page's authors
+    name: str | None
+
+
+def set_thread_author(
+    ctx: Context, site_key: str, uri: str, email: str | None, requester_account: Account | None
+) -> ThreadAuthor:
+    """Name who wrote the page at ``uri``: the person using ``email`` (a commenter's address or an account's).
+
+    ``email`` None clears it (the site's owners count as the authors again). For the site's owners and
+    server admins; ``requester_account`` None is the command line (whoever runs ``porch`` on the server).
+    The author's presence measures (docs/subsystems/analytics.md) follow: imported sites, whose posts'
+    authors comment as ordinary people, get them this way.
+    """
+    if requester_account is not None:
+        site = access_site_by_account(ctx, site_key, requester_account, THREAD_AUTHOR_SETTERS).site
+    else:
+        with ctx.uow() as uow:
+            found = uow.sites.get_by_key(site_key) or uow.sites.get_by_name(site_key)
+        if found is None:
+            raise NotFound(f"there is no site named {site_key!r}", code="unknown_site")
+        site = found
+    address = None
+    if email is not None and email.strip():
+        address = normalise_email(email)
+        if not EMAIL_PATTERN.fullmatch(address):
+            raise InvalidInput("email: not an email address", code="invalid_email")
+    with ctx.uow(write=True) as uow:
+        repo = AnalyticsRepository(uow.connection)
+        thread_id = repo.thread_id_for_key(site.id, thread_key(uri, site.primary_origin))
+        if thread_id is None:
+            raise NotFound("there is no conversation on that page", code="unknown_thread")
+        person = None
+        if address is not None:
+            person = _person_by_email(uow, address)
+            if person is None:
+                raise NotFound(f"nobody has commented or signed up with {address}", code="unknown_person")
+        repo.set_thread_author(thread_id, person.id if person else None)
+        uow.commit()
+    return ThreadAuthor(uri=uri, person_id=person.id if person else None, name=person.display_name if person else None)
+
+
+def _person_by_email(uow: UnitOfWork, address: str) -> Person | None:
+    found = uow.people.find_by_email(address)
+    if found is not None:
+        return found[0]
+    account = uow.accounts.get_by_email(address)
+    return uow.people.get(account.person_id) if account is not None else None

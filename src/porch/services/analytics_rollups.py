@@ -27,11 +27,14 @@ from porch.domain.metrics import (
     ratio,
     top_share,
 )
+from porch.domain.outbox import OutboxJob
 from porch.domain.sites import Site
 from porch.services.analytics_types import Contributor, DayActivity, ReplyEdge, SiteAnalytics
 from porch.services.context import Context
+from porch.services.outbox import enqueue_job
 from porch.storage.repositories.analytics import AnalyticsRepository, WaitingComment
 from porch.storage.repositories.analytics_rollups import AnalyticsRollupRepository, CommentFact, PersonDeltas
+from porch.storage.unit_of_work import UnitOfWork
 
 # Roll the whole site again rather than thread by thread past this share of its threads (or count).
 WHOLE_SITE_SHARE = 0.25
@@ -73,6 +76,22 @@ def bring_rollups_up_to_date(ctx: Context, site_id: int) -> RollupRun:
         repo.mark_rolled(site_id, owners, ctx.clock())
         uow.commit()
     return run
+
+
+ROLLUP_JOB = "analytics_rollups"
+
+
+def enqueue_rollup_job(uow: UnitOfWork, site_id: int, now: datetime) -> None:
+    """Ask the outbox worker to bring a site's rollups up to date after this transaction (an import):
+    the dashboard's next read then finds them current instead of rolling a whole site itself."""
+    enqueue_job(uow, ROLLUP_JOB, f"rollups:{site_id}:{now.isoformat()}", {"site_id": site_id}, now=now,
+                site_id=site_id)
+
+
+def run_rollup_job(ctx: Context, job: OutboxJob) -> str:
+    """The worker's handler for :data:`ROLLUP_JOB`."""
+    run = bring_rollups_up_to_date(ctx, int(job.payload["site_id"]))
+    return "whole site rolled" if run.whole_site else f"{run.threads} threads, {run.people} people rolled"
 
 
 def refresh_rollups(ctx: Context, site_id: int) -> RollupRun:
@@ -164,10 +183,10 @@ def measure_from_rollups(
     with ctx.uow() as uow:
         repo = AnalyticsRollupRepository(uow.connection)
         totals = repo.totals(site.id)
-        median_wait = repo.median_wait(site.id, "reply")
-        author_median = repo.median_wait(site.id, "author")
+        median_wait = repo.median_wait(site.id, "reply", totals.answered)
+        author_median = repo.median_wait(site.id, "author", totals.author_answered)
         buckets = repo.wait_buckets(site.id)
-        counts, returning, regulars_comments = repo.people_counts(site.id)
+        histogram, returning, regulars_comments = repo.people_counts(site.id)
         rolled_cohorts = repo.cohorts(site.id, now, CONVERSION_WINDOWS_DAYS)
         cohort_activity = repo.cohort_activity(site.id)
         days = repo.activity(site.id)
@@ -182,6 +201,7 @@ def measure_from_rollups(
         for c in rolled_cohorts
     }
     fill_retention(cohorts, cohort_activity)
+    counts = [comments for comments, people in sorted(histogram.items()) for _ in range(people)]
     commenters = len(counts)
     return SiteAnalytics(
         site=site, uri=None, start=None, end=None, computed_at=now,

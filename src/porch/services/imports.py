@@ -58,6 +58,7 @@ from porch.importers.records import (
     SkippedRecord,
     ThreadRecord,
 )
+from porch.services.analytics_rollups import enqueue_rollup_job
 from porch.services.context import Context
 from porch.services.inbox_index import note_site_imported
 from porch.storage.repositories.imports import ImportRepository, ThreadStaging
@@ -120,6 +121,8 @@ def import_site(
         run.finish()
         if not dry_run:
             note_site_imported(uow, site.id)  # imported replies and mentions reach the inboxes
+            if run.summary.comments_imported:
+                enqueue_rollup_job(uow, site.id, ctx.clock())  # the dashboard's rollups, by the worker
             uow.commit()
     return run.summary
 

@@ -160,3 +160,32 @@ def digest_mail(
     html = _html(site_name, headline, [f"<p><strong>{escape(headline)}</strong></p>", f"<ul>{html_items}</ul>"],
                  html_footer, t.language)
     return MailContent(to, f"[{one_line(site_name)}] {headline}", text, html, site_name, unsubscribe_url)
+
+
+def newcomers_mail(
+    *, to: str, site_name: str, items: list[tuple[str, str, str, str, str]], more: int, dashboard_url: str,
+    unsubscribe_url: str,
+) -> MailContent:
+    """The site owner's daily list of first-time commenters nobody has answered yet, oldest first.
+
+    ``items``: (name, page title, permalink, how long they have waited, what they wrote).
+    """
+    count = len(items) + more
+    headline = f"{count} newcomer{'s' if count != 1 else ''} waiting for an answer"
+    reason = "You asked for a daily list of the newcomers nobody has answered yet."
+    # in English for now: an owner's language is not known (the reader-facing mails follow the page's)
+    text_footer, html_footer = _footer(MailText(DEFAULT_LANGUAGE), reason, unsubscribe_url)
+    lines = [f"{one_line(name or 'Someone')}, waiting {waited}, on “{one_line(title)}” — answer: {link}\n"
+             f"{excerpt}\n" for name, title, link, waited, excerpt in items]
+    tail = f"…and {more} more: {dashboard_url}\n" if more else f"All of them: {dashboard_url}\n"
+    text = f"{headline}\n\n" + "\n".join(lines) + f"\n{tail}\n{text_footer}"
+    html_items = "".join(
+        f'<li><strong>{escape(name or "Someone")}</strong>, waiting {escape(waited)}, on '
+        f'<a href="{escape(link)}">{escape(title)}</a>: {escape(excerpt)}</li>'
+        for name, title, link, waited, excerpt in items
+    )
+    html = _html(site_name, headline, [
+        f"<p><strong>{escape(headline)}</strong></p>", f"<ul>{html_items}</ul>",
+        f'<p><a href="{escape(dashboard_url)}">{"…and " + str(more) + " more" if more else "The dashboard"}</a></p>',
+    ], html_footer, DEFAULT_LANGUAGE)
+    return MailContent(to, f"[{one_line(site_name)}] {headline}", text, html, site_name, unsubscribe_url)

@@ -24,6 +24,7 @@ from porch.errors import ErrorList, InvalidInput, NotFound
 from porch.mail.message import OutgoingMail
 from porch.services import links, webhooks
 from porch.services.context import Context
+from porch.services.newcomers_mail import enqueue_newcomers_mails
 from porch.services.notification_mail import (
     MailContent,
     comment_mail,
@@ -37,7 +38,7 @@ from porch.storage.repositories.notifications import NotificationRepository
 from porch.storage.unit_of_work import UnitOfWork
 
 FREQUENCIES = ("instant", "daily", "weekly")
-TOPIC_KINDS = ("replies", "thread", "site", "owner", "moderate")
+TOPIC_KINDS = ("replies", "thread", "site", "owner", "moderate", "newcomers")
 DIGEST_PERIODS = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
 
@@ -210,9 +211,12 @@ def enqueue_due_digests(ctx: Context) -> int:
         repo = _repo(uow)
         due = repo.due_digests(now, DIGEST_PERIODS)
         confirmed = repo.confirmed([sub.email for sub in due])
+        newcomers = []
         for sub in due:
             repo.mark_digest_sent(sub.id, now)
             kind, _, raw_id = sub.topic.partition(":")
+            if kind == "newcomers" and sub.email in confirmed:
+                newcomers.append(sub)  # read from the analytics rollups once this transaction is done
             site = uow.sites.get(sub.site_id)
             if sub.email not in confirmed or site is None or kind not in ("thread", "site"):
                 continue
@@ -231,7 +235,7 @@ def enqueue_due_digests(ctx: Context) -> int:
             )
             queued += _enqueue_mail(uow, f"digest:{sub.id}:{now.isoformat()}", content, site, now)
         uow.commit()
-    return queued
+    return queued + enqueue_newcomers_mails(ctx, newcomers, now)
 
 
 # --- what people do with the links and the API --------------------------------------------

@@ -584,6 +584,8 @@ analytics_rollup_threads = Table(
     Column("depth", Integer, nullable=False),
     Column("author_pairs", Integer, nullable=False),
     Column("author_answered", Integer, nullable=False),
+    # the answered comments' first-reply waits counted per WAIT_BUCKET (domain/metrics.py), in order
+    *(Column(f"wait_bucket_{i}", Integer, nullable=False) for i in range(6)),
 )
 
 analytics_rollup_comments = Table(
@@ -636,6 +638,7 @@ analytics_rollup_people = Table(
     Column("came_back_seconds", Float),  # first comment >= 24 h after the first, in seconds after it
     Column("replies_received", Integer, nullable=False),
     PrimaryKeyConstraint("site_id", "person_id"),
+    Index(None, "site_id", "comments"),
     Index(None, "site_id", "first_day"),
     Index(None, "site_id", "first_answered", "first_at"),
 )
@@ -659,6 +662,7 @@ analytics_rollup_person_months = Table(
     Column("month", String(7), nullable=False),
     Column("cohort_month", String(7), nullable=False),  # the month of the person's first comment
     PrimaryKeyConstraint("site_id", "person_id", "month"),
+    Index(None, "site_id", "cohort_month", "month"),  # the retention table, read in index order
 )
 
 analytics_rollup_edges = Table(

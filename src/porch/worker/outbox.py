@@ -27,6 +27,7 @@ import httpx
 
 from porch.domain.outbox import OutboxJob
 from porch.services import notifications, outbox, webhooks
+from porch.services.analytics_rollups import ROLLUP_JOB, run_rollup_job
 from porch.services.context import Context
 
 log = logging.getLogger("porch.worker")
@@ -74,6 +75,7 @@ class OutboxWorker:
             "comment_event": notifications.fan_out_comment_event,
             "mail": notifications.send_mail_job,
             "webhook": lambda ctx, job: webhooks.deliver_webhook(ctx, job, self.http),
+            ROLLUP_JOB: run_rollup_job,
         }
 
     def run_once(self) -> int:

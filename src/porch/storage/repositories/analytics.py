@@ -88,6 +88,16 @@ class SqlDialect:
             return f"ROUND({expression}, 3)"
         return f"ROUND(CAST({expression} AS numeric), 3)"
 
+    @property
+    def false(self) -> str:
+        return "0" if self.name == "sqlite" else "false"
+
+    def plus_seconds(self, column: str, seconds: float) -> str:
+        """A moment ``seconds`` after ``column``, comparable with the column's type (a lower bound, to the ms)."""
+        if self.name == "sqlite":
+            return f"strftime('%Y-%m-%d %H:%M:%f', {column}, '+{seconds} seconds')"
+        return f"({column} + interval '{seconds} seconds')"
+
     def day(self, column: str) -> str:
         if self.name == "sqlite":
             return f"substr({column}, 1, 10)"

@@ -46,6 +46,9 @@ SELECT DISTINCT :site_id, d.person_id, substr(d.day, 1, 7), substr(p.first_day, 
 FROM analytics_rollup_person_days d
 JOIN analytics_rollup_people p ON p.site_id = d.site_id AND p.person_id = d.person_id
 WHERE d.site_id = :site_id"""
+# Each WAIT_BUCKET as [lower, upper) in seconds (the waits are never negative: replies come later).
+_BUCKET_BOUNDS = [(lower, upper if upper != float("inf") else 1e18) for lower, upper in zip(
+    [-1e18, *(upper for _label, upper in WAIT_BUCKETS[:-1])], [upper for _label, upper in WAIT_BUCKETS], strict=True)]
 # What a new person's row holds until refresh_people sets it.
 _PLACEHOLDER = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -249,10 +252,13 @@ WHERE r.site_id = :site_id AND t.id IS NULL ORDER BY r.thread_id"""), {"site_id"
                       WHERE ta.thread_id = p.thread_id AND ta.person_id = p.person_id)
     GROUP BY p.thread_id, p.person_id
 ), answers AS (
+    -- from the authors' own comments in their threads, to the comments they answer; by the thread index
+    -- only (COALESCE keeps PostgreSQL from ANDing in the author's person index: 400,000 entries)
     SELECT c.thread_id, c.person_id, MIN(r.created_at) AS answered_at
-    FROM tc c
-    JOIN comments r ON r.parent_id = c.id AND r.status = 'published'
-    JOIN thread_authors ta ON ta.thread_id = r.thread_id AND ta.person_id = r.person_id
+    FROM thread_authors ta
+    JOIN comments r ON r.thread_id = ta.thread_id AND COALESCE(r.person_id, 0) = ta.person_id
+                   AND r.status = 'published'
+    JOIN comments c ON c.id = r.parent_id AND c.status = 'published'
     WHERE c.person_id IS NOT NULL
     GROUP BY c.thread_id, c.person_id
 )"""
@@ -280,7 +286,7 @@ GROUP BY t.id, t.version, t.author_person_id"""):
                 "author_person_id": r.author_person_id,
                 "comments": int(r.comments), "top_level": int(r.top_level), "replies": int(r.replies),
                 "votes": int(r.votes), "answered": 0, "back_and_forth": 0, "depth": 0,
-                "author_pairs": 0, "author_answered": 0,
+                "author_pairs": 0, "author_answered": 0, **{f"wait_bucket_{i}": 0 for i in range(len(WAIT_BUCKETS))},
             }
         if not rows:
             return
@@ -310,6 +316,9 @@ FROM pairs JOIN answers a ON a.thread_id = pairs.thread_id AND a.person_id = pai
             rows[int(r.thread_id)]["author_pairs"] = int(r.n)
         waits_of = "site_id = :site_id" if ids is None else "thread_id IN :ids"
         for column, sql in (
+            *((f"wait_bucket_{i}", f"SELECT thread_id, COUNT(*) AS n FROM analytics_rollup_waits WHERE kind = 'reply' "
+               f"AND {waits_of} AND seconds >= {lower} AND seconds < {upper} GROUP BY thread_id")
+              for i, (lower, upper) in enumerate(_BUCKET_BOUNDS)),
             # (by the waits' primary key (kind, thread_id, …) for a few threads)
             ("answered", f"SELECT thread_id, COUNT(*) AS n FROM analytics_rollup_waits WHERE kind = 'reply' AND "
                          f"{waits_of} GROUP BY thread_id"),
@@ -336,9 +345,11 @@ SELECT thread_id, MAX(level) AS n FROM levels WHERE status = 'published' GROUP B
                 rows[int(r.thread_id)][column] = int(r.n)
         self._db.execute(text("""
 INSERT INTO analytics_rollup_threads (thread_id, site_id, rolled_version, author_person_id, comments,
-    top_level, replies, answered, votes, back_and_forth, depth, author_pairs, author_answered)
+    top_level, replies, answered, votes, back_and_forth, depth, author_pairs, author_answered,
+    wait_bucket_0, wait_bucket_1, wait_bucket_2, wait_bucket_3, wait_bucket_4, wait_bucket_5)
 VALUES (:thread_id, :site_id, :rolled_version, :author_person_id, :comments,
-    :top_level, :replies, :answered, :votes, :back_and_forth, :depth, :author_pairs, :author_answered)"""),
+    :top_level, :replies, :answered, :votes, :back_and_forth, :depth, :author_pairs, :author_answered,
+    :wait_bucket_0, :wait_bucket_1, :wait_bucket_2, :wait_bucket_3, :wait_bucket_4, :wait_bucket_5)"""),
             list(rows.values()))
 
     # rewriting people ----------------------------------------------------------------------------
@@ -352,42 +363,41 @@ VALUES (:thread_id, :site_id, :rolled_version, :author_person_id, :comments,
         site_comment = ("JOIN threads tt ON tt.id = c.thread_id AND tt.site_id = :site_id "
                         "WHERE c.status = 'published'")
         epoch = self._sql.epoch
-        gap = self._sql.round_ms(f"{epoch('c.created_at')} - {epoch('a.first_at')}")
 
         def run(sql: str) -> None:
             self._db.execute(text(sql), {"site_id": site_id})
 
-        # (joined to ``comments`` by index, never to the materialised ``pc``: SQLite would join two
-        # materialised CTEs without an index)
+        # One window pass for counts, first and last comments; then each person's return, first answer and
+        # replies received by indexed seeks from their row (correlated subqueries: no join between
+        # estimated-small CTEs, which PostgreSQL would nest-loop over 90,000 people).
         run(f"""WITH {pc},
-agg AS (SELECT person_id, COUNT(*) AS n, MIN(created_at) AS first_at, MAX(created_at) AS last_at
-        FROM pc GROUP BY person_id),
-firsts AS (
-    SELECT a.person_id, MIN(c.id) AS first_id FROM agg a
-    JOIN comments c ON c.person_id = a.person_id AND c.created_at = a.first_at {site_comment}
-    GROUP BY a.person_id
-),
-back AS (
-    SELECT a.person_id, MIN({gap}) AS seconds FROM agg a
-    JOIN comments c ON c.person_id = a.person_id {site_comment} AND {gap} >= {RETURN_GAP_SECONDS}
-    GROUP BY a.person_id
-),
-received AS (
-    SELECT c.person_id, COUNT(*) AS n FROM agg a
-    JOIN comments c ON c.person_id = a.person_id
-    JOIN comments r ON r.parent_id = c.id AND r.status = 'published'
-    {site_comment} AND {_OTHER}
-    GROUP BY c.person_id
+ranked AS (
+    SELECT person_id, id, created_at,
+           ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY created_at, id) AS nth,
+           COUNT(*) OVER (PARTITION BY person_id) AS n,
+           MAX(created_at) OVER (PARTITION BY person_id) AS last_at
+    FROM pc
 )
 INSERT INTO analytics_rollup_people (site_id, person_id, comments, first_at, first_day, first_comment_id,
     first_answered, last_at, came_back_seconds, replies_received)
-SELECT :site_id, a.person_id, a.n, a.first_at, {self._sql.day('a.first_at')}, f.first_id,
-       EXISTS (SELECT 1 FROM comments r JOIN comments c ON c.id = r.parent_id
-               WHERE r.parent_id = f.first_id AND r.status = 'published' AND {_OTHER}),
-       a.last_at, b.seconds, COALESCE(rc.n, 0)
-FROM agg a JOIN firsts f ON f.person_id = a.person_id
-LEFT JOIN back b ON b.person_id = a.person_id
-LEFT JOIN received rc ON rc.person_id = a.person_id""")
+SELECT :site_id, person_id, n, created_at, {self._sql.day('created_at')}, id, {self._sql.false}, last_at, NULL, 0
+FROM ranked WHERE nth = 1""")
+        p = "analytics_rollup_people"
+        back_gap = self._sql.round_ms(f"{epoch('c.created_at')} - {epoch(f'{p}.first_at')}")
+        near = self._sql.plus_seconds(f"{p}.first_at", RETURN_GAP_SECONDS - 1)
+        run(f"""UPDATE {p} SET
+    came_back_seconds = (
+        SELECT {back_gap} FROM comments c {site_comment}
+          AND c.person_id = {p}.person_id AND c.created_at >= {near}
+          AND {back_gap} >= {RETURN_GAP_SECONDS}
+        ORDER BY c.created_at LIMIT 1),
+    first_answered = EXISTS (
+        SELECT 1 FROM comments r JOIN comments c ON c.id = r.parent_id
+        WHERE r.parent_id = {p}.first_comment_id AND r.status = 'published' AND {_OTHER}),
+    replies_received = (
+        SELECT COUNT(*) FROM comments c JOIN comments r ON r.parent_id = c.id AND r.status = 'published'
+        {site_comment} AND c.person_id = {p}.person_id AND {_OTHER})
+WHERE site_id = :site_id""")
         run(f"""WITH {pc}
 INSERT INTO analytics_rollup_person_days (site_id, day, person_id, comments)
 SELECT :site_id, {self._sql.day('created_at')}, person_id, COUNT(*) FROM pc GROUP BY 2, 3""")
@@ -537,10 +547,8 @@ FROM analytics_rollup_threads WHERE site_id = :site_id""", site_id).one()
             threads_with_known_author=int(r.with_author),
         )
 
-    def median_wait(self, site_id: int, kind: str) -> float | None:
-        """The median of the kept waits by one indexed count and one indexed offset read."""
-        n = self._rows("SELECT COUNT(*) FROM analytics_rollup_waits WHERE site_id = :site_id AND kind = :kind",
-                       site_id, kind=kind).scalar_one()
+    def median_wait(self, site_id: int, kind: str, n: int) -> float | None:
+        """The median of the ``n`` kept waits of a kind by one indexed offset read."""
         if not n:
             return None
         middle = self._rows("""SELECT seconds FROM analytics_rollup_waits WHERE site_id = :site_id AND kind = :kind
@@ -549,20 +557,18 @@ ORDER BY seconds LIMIT :take OFFSET :skip""", site_id, kind=kind, take=2 - n % 2
         return round(sum(float(s) for s in middle) / len(middle), 3)
 
     def wait_buckets(self, site_id: int) -> list[int]:
-        cases = " ".join(f"WHEN seconds < {upper} THEN {i}" for i, (_label, upper) in enumerate(WAIT_BUCKETS[:-1]))
-        counts = [0] * len(WAIT_BUCKETS)
-        for bucket, n in self._rows(f"""SELECT CASE {cases} ELSE {len(WAIT_BUCKETS) - 1} END AS bucket, COUNT(*)
-FROM analytics_rollup_waits WHERE site_id = :site_id AND kind = 'reply' GROUP BY 1""", site_id):
-            counts[int(bucket)] = int(n)
-        return counts
+        sums = ", ".join(f"COALESCE(SUM(wait_bucket_{i}), 0)" for i in range(len(WAIT_BUCKETS)))
+        return [int(n) for n in self._rows(
+            f"SELECT {sums} FROM analytics_rollup_threads WHERE site_id = :site_id", site_id).one()]
 
-    def people_counts(self, site_id: int) -> tuple[list[int], int, int]:
-        """Every commenter's comment count, how many came back, and the comments those wrote."""
-        counts = [int(n) for n in self._rows(
-            "SELECT comments FROM analytics_rollup_people WHERE site_id = :site_id", site_id).scalars()]
+    def people_counts(self, site_id: int) -> tuple[dict[int, int], int, int]:
+        """How many commenters wrote how many comments, how many came back, and the comments those wrote."""
+        histogram = {int(r.comments): int(r.people) for r in self._rows(
+            "SELECT comments, COUNT(*) AS people FROM analytics_rollup_people WHERE site_id = :site_id "
+            "GROUP BY comments", site_id)}
         r = self._rows("""SELECT COUNT(*) AS people, COALESCE(SUM(comments), 0) AS comments
 FROM analytics_rollup_people WHERE site_id = :site_id AND came_back_seconds IS NOT NULL""", site_id).one()
-        return counts, int(r.people), int(r.comments)
+        return histogram, int(r.people), int(r.comments)
 
     def top_people(self, site_id: int, limit: int) -> list[RolledPerson]:
         clause = text("""SELECT person_id, comments, replies_received, first_at FROM analytics_rollup_people

@@ -9,11 +9,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from porch.domain.accounts import Account
 from porch.errors import ErrorList, Unauthenticated
 from porch.services import analytics as analytics_service
+from porch.services import newcomers_mail
 from porch.services.analytics import NewcomersWaiting, SiteAnalytics
 from porch.services.context import Context
 from porch.services.requesters import Requester
@@ -217,3 +219,37 @@ async def newcomers_waiting(
     account = require_signed_in(requester)
     waiting = await run_in_threadpool(analytics_service.list_newcomers_waiting, ctx, site_key, account)
     return JSONResponse(newcomers_json(waiting))
+
+
+class ThreadAuthorIn(BaseModel):
+    uri: str = Field(max_length=2000, description="the page")
+    email: str | None = Field(None, max_length=320, description="who wrote it; null: the site's owners")
+
+
+@router.put("/{site_key}/thread-author", responses=PROBLEMS)
+async def put_thread_author(
+    site_key: str, body: ThreadAuthorIn, ctx: Context = Depends(get_context),
+    requester: Requester = Depends(get_requester),
+) -> JSONResponse:
+    """Name the author of one page (site owners): whose replies the author's-presence measures count."""
+    account = require_signed_in(requester)
+    author = await run_in_threadpool(
+        analytics_service.set_thread_author, ctx, site_key, body.uri, body.email, account
+    )
+    return JSONResponse({"uri": author.uri, "author": None if author.person_id is None else
+                         {"person_id": author.person_id, "name": author.name}})
+
+
+class NewcomersMailIn(BaseModel):
+    daily: bool = Field(description="true: mail me the list every day (when someone is waiting); false: stop")
+
+
+@router.put("/{site_key}/newcomers-waiting/mail", responses=PROBLEMS)
+async def put_newcomers_mail(
+    site_key: str, body: NewcomersMailIn, ctx: Context = Depends(get_context),
+    requester: Requester = Depends(get_requester),
+) -> JSONResponse:
+    """A site owner asks for (or stops) a daily email of the newcomers waiting, sent through the outbox."""
+    account = require_signed_in(requester)
+    daily = await run_in_threadpool(newcomers_mail.mail_newcomers_daily, ctx, site_key, account, body.daily)
+    return JSONResponse({"daily": daily, "to": account.email})

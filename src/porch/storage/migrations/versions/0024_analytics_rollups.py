@@ -46,7 +46,7 @@ def upgrade() -> None:
         sa.Column("rolled_version", Id, nullable=False),
         sa.Column("author_person_id", Id),
         *_counts("comments", "top_level", "replies", "answered", "votes", "back_and_forth", "depth",
-                 "author_pairs", "author_answered"),
+                 "author_pairs", "author_answered", *(f"wait_bucket_{i}" for i in range(6))),
         sa.PrimaryKeyConstraint("thread_id", name=op.f("pk_analytics_rollup_threads")),
     )
     op.create_index(op.f("ix_analytics_rollup_threads_site_id"), "analytics_rollup_threads", ["site_id"])
@@ -100,6 +100,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("site_id", "person_id", name=op.f("pk_analytics_rollup_people")),
     )
     op.create_index(
+        op.f("ix_analytics_rollup_people_site_id_comments"), "analytics_rollup_people", ["site_id", "comments"]
+    )
+    op.create_index(
         op.f("ix_analytics_rollup_people_site_id_first_day"), "analytics_rollup_people", ["site_id", "first_day"]
     )
     op.create_index(
@@ -125,6 +128,10 @@ def upgrade() -> None:
         sa.Column("month", sa.String(7), nullable=False),
         sa.Column("cohort_month", sa.String(7), nullable=False),
         sa.PrimaryKeyConstraint("site_id", "person_id", "month", name=op.f("pk_analytics_rollup_person_months")),
+    )
+    op.create_index(
+        op.f("ix_analytics_rollup_person_months_site_id_cohort_month_month"), "analytics_rollup_person_months",
+        ["site_id", "cohort_month", "month"],
     )
     op.create_table(
         "analytics_rollup_edges",
