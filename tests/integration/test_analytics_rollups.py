@@ -255,3 +255,27 @@ def test_an_import_leaves_the_rollups_to_the_worker_and_they_match(ctx: Context)
     assert run.threads == 0  # already current
     rolled, scratch = _comparable(ctx, site.id)
     assert rolled == scratch and rolled["comments"] > 0
+
+
+def test_the_worker_keeps_every_sites_rollups_current(ctx: Context) -> None:
+    """Besides the dashboard's own catch-up, the outbox worker rolls each site that moved, once a minute
+    (here: every round), so a busy site's dashboard never has much to catch up."""
+    from porch.worker.outbox import OutboxWorker, WorkerOptions
+
+    busy, other, quiet = _Site(ctx, 2, 3), _Site(ctx, 1, 2), _Site(ctx, 1, 1)
+    refresh_rollups(ctx, quiet.site.id)
+    for site in (busy, other):
+        site.apply(("post", 0, 0, None, 1, "published"))
+        site.apply(("post", 0, 1, 0, 2, "published"))
+    busy.apply(("post", 1, 2, None, 3, "published"))
+    worker = OutboxWorker(
+        ctx, name="test-worker", options=WorkerOptions(digest_check_seconds=3600, rollup_check_seconds=0)
+    )
+    try:
+        worker.run_once()
+    finally:
+        worker.close()
+    for site in (busy, other, quiet):
+        assert bring_rollups_up_to_date(ctx, site.site.id).threads == 0  # nothing left to catch up
+        _assert_same(ctx, site.site.id)
+    assert _comparable(ctx, busy.site.id)[0]["comments"] == 3

@@ -124,3 +124,28 @@ def test_every_table_about_a_person_is_exported_or_erased(engine: Engine) -> Non
     not_about_the_person |= {t for t in personal if t.startswith("analytics_rollup_")}
     missing = {t for t in personal - not_about_the_person if not re.search(rf"\b{t}\b", source)}
     assert missing == set()
+
+
+def test_after_deleting_my_account_the_analytics_rollups_forget_me(
+    client: TestClient, ctx: Context, engine: Engine
+) -> None:
+    """The rollups (keyed by a bare person number) are caught up from the tombstoning: no row about the
+    erased person is left, and what they show equals measuring from scratch."""
+    from porch.services.analytics_rollups import bring_rollups_up_to_date
+    from porch.storage.schema import analytics_rollup_comments, analytics_rollup_people
+    from tests.integration.test_analytics_rollups import _comparable
+
+    d = _dawud(client, ctx)
+    site = d["site"]
+    bring_rollups_up_to_date(ctx, site.id)
+    person = d["mine"]["author"]["person"]
+    with engine.connect() as db:
+        assert db.execute(select(analytics_rollup_people).where(analytics_rollup_people.c.person_id == person)).first()
+    deleted = client.post("/api/v1/me/delete", json={"confirm_email": EMAIL}, headers=d["auth"])
+    assert deleted.status_code in (200, 204), deleted.text
+    bring_rollups_up_to_date(ctx, site.id)
+    with engine.connect() as db:
+        for table in (analytics_rollup_people, analytics_rollup_comments):
+            assert db.execute(select(table).where(table.c.person_id == person)).first() is None, table.name
+    rolled, scratch = _comparable(ctx, site.id)
+    assert rolled == scratch

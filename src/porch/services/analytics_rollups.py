@@ -13,6 +13,7 @@ every thread without a named author change), the site is rolled again in one set
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,8 @@ from porch.storage.repositories.analytics_rollups import AnalyticsRollupReposito
 from porch.storage.unit_of_work import UnitOfWork
 
 # Roll the whole site again rather than thread by thread past this share of its threads (or count).
+log = logging.getLogger("porch.analytics")
+
 WHOLE_SITE_SHARE = 0.25
 WHOLE_SITE_MIN_THREADS = 200
 
@@ -76,6 +79,23 @@ def bring_rollups_up_to_date(ctx: Context, site_id: int) -> RollupRun:
         repo.mark_rolled(site_id, owners, ctx.clock())
         uow.commit()
     return run
+
+
+def bring_every_site_up_to_date(ctx: Context) -> int:
+    """The worker's periodic round: roll each site whose threads moved since its last roll, so the
+    catch-up a dashboard read pays stays a few seconds' worth of comments however busy the site is.
+    Answers how many sites were rolled; one site's failure is logged and the others still roll."""
+    with ctx.uow() as uow:
+        site_ids = [site.id for site in uow.sites.list()]
+    rolled = 0
+    for site_id in site_ids:
+        try:
+            run = bring_rollups_up_to_date(ctx, site_id)
+        except Exception:  # the next round tries again; a dashboard read would roll it too
+            log.exception("could not roll the analytics of site %s", site_id)
+            continue
+        rolled += bool(run.whole_site or run.threads)
+    return rolled
 
 
 ROLLUP_JOB = "analytics_rollups"

@@ -27,7 +27,7 @@ import httpx
 
 from porch.domain.outbox import OutboxJob
 from porch.services import notifications, outbox, webhooks
-from porch.services.analytics_rollups import ROLLUP_JOB, run_rollup_job
+from porch.services.analytics_rollups import ROLLUP_JOB, bring_every_site_up_to_date, run_rollup_job
 from porch.services.context import Context
 
 log = logging.getLogger("porch.worker")
@@ -44,6 +44,7 @@ class WorkerOptions:
     retention: timedelta = timedelta(days=14)  # finished jobs older than this are purged
     purge_check_seconds: float = 3600.0  # how often to purge; sooner while a full batch was found
     purge_batch_size: int = 1000  # rows per purge transaction: short transactions, whatever the backlog
+    rollup_check_seconds: float = 60.0  # how often analytics rollups are brought up to date (first after this)
 
     @classmethod
     def from_settings(cls, settings: Any) -> WorkerOptions:
@@ -70,6 +71,7 @@ class OutboxWorker:
         self.http = http or httpx.Client(follow_redirects=False)
         self._owns_http = http is None
         self._next_digest_check = 0.0
+        self._next_rollup = time.monotonic() + self.options.rollup_check_seconds
         self._next_purge: datetime | None = None  # by the Context's clock: tests move it by hand
         self.handlers: dict[str, Handler] = {
             "comment_event": notifications.fan_out_comment_event,
@@ -79,11 +81,15 @@ class OutboxWorker:
         }
 
     def run_once(self) -> int:
-        """Queue due digests (at most once a minute), purge finished jobs past their retention (hourly, in
-        bounded batches), then claim and deliver one batch; returns jobs run."""
+        """Queue due digests and roll analytics (each at most once a minute), purge finished jobs past
+        their retention (hourly, in bounded batches), then claim and deliver one batch; returns jobs run."""
         if time.monotonic() >= self._next_digest_check:
             self._next_digest_check = time.monotonic() + self.options.digest_check_seconds
             notifications.enqueue_due_digests(self.ctx)
+        if time.monotonic() >= self._next_rollup:
+            # Analytics rollups are caught up at read time; rolling here too keeps that catch-up small.
+            self._next_rollup = time.monotonic() + self.options.rollup_check_seconds
+            bring_every_site_up_to_date(self.ctx)
         now = self.ctx.clock()
         if self._next_purge is None or now >= self._next_purge:
             purged = outbox.purge_finished_jobs(
