@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from porch.services.context import Context
-from tests.factories import post_comment, read_thread
+from tests.factories import POST_URI, post_comment, read_thread
 from tests.moderation_helpers import set_up_moderators
 
 SCOPED_PARAMS = ("{site_key}", "{comment_id}", "{thread_id}", "{ban_id}", "{webhook_id}")
@@ -23,6 +23,8 @@ PUBLIC = {("POST", "/api/v1/comments/{comment_id}/vote"), ("POST", "/api/v1/comm
 ATTEMPTS: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/api/v1/sites/{site_key}/analytics"): None,
     ("GET", "/api/v1/sites/{site_key}/newcomers-waiting"): None,
+    ("PUT", "/api/v1/sites/{site_key}/newcomers-waiting/mail"): {"daily": True},
+    ("PUT", "/api/v1/sites/{site_key}/thread-author"): {"uri": POST_URI, "email": "x@example.org"},
     ("PATCH", "/api/v1/comments/{comment_id}"): {"body": "vandalised"},
     ("DELETE", "/api/v1/comments/{comment_id}"): None,
     ("GET", "/api/v1/comments/{comment_id}/source"): None,
@@ -45,6 +47,8 @@ ATTEMPTS: dict[tuple[str, str], dict[str, Any] | None] = {
         "edit_window_seconds": "900", "moderation": "all", "max_comment_length": "100", "max_depth": "3",
     },
     ("GET", "/admin/sites/{site_key}/analytics"): None,
+    ("POST", "/admin/sites/{site_key}/analytics/author"): {"uri": POST_URI, "email": "x@example.org"},
+    ("POST", "/admin/sites/{site_key}/analytics/newcomers-mail"): {"daily": "on"},
     ("GET", "/admin/sites/{site_key}/queue"): None,
     ("POST", "/admin/sites/{site_key}/queue"): {"action": "spam", "comments": ["{comment_id}"]},
     ("GET", "/admin/sites/{site_key}/people"): None,
