@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from porch.domain.sites import Site
+from porch.live import Delivery
 from porch.live.memory import MemoryHub
 from porch.services.context import Context
 from porch.services.inbox import inbox_channel
 from porch.web.api import stream
+from porch.web.api.inbox import inbox_event_json
 from tests.conftest import Clock, QueryCounter
 from tests.factories import make_site, read_thread
 from tests.inbox_helpers import comment_as, inbox, person_of, seed_conversations, sign_in
@@ -232,10 +235,50 @@ def test_new_activity_is_announced_on_the_persons_live_channel(
         subscription = hub.subscribe(*inbox_channel(me))
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, lambda: comment_as(client, blog, "hello @Linda", uri=POST, name="Dawud"))
-        return stream.event_json(await asyncio.wait_for(subscription.next(), 2))
+        return inbox_event_json(await asyncio.wait_for(subscription.next(), 2))
 
     event = asyncio.run(scenario())
     assert event["kind"] == "posted" and event["comment"]["body_html"] == "<p>hello @Linda</p>"  # type: ignore[index]
+    # The inbox stream also names the conversation, which the /inbox page then fetches again.
+    thread = inbox(client, linda)["conversations"][0]["id"]
+    assert event["thread"] == thread
+    assert stream.event_json(Delivery(seq=1, event=None)) == inbox_event_json(Delivery(seq=1, event=None))
+
+
+def test_one_conversation_as_the_inbox_lists_it(
+    client: TestClient, ctx: Context, clock: Clock, two_sites: tuple[Site, Site]
+) -> None:
+    blog, cooks = two_sites
+    linda = sign_in(client, ctx, "linda@example.org", "Linda")
+    dawud = sign_in(client, ctx, "dawud@example.org", "Dawud")
+    mine = comment_as(client, blog, "I liked this", uri=POST, headers=linda)
+    clock.advance(minutes=1)
+    comment_as(client, cooks, "soup question", uri=SOUP, headers=linda)
+    clock.advance(minutes=1)
+    comment_as(client, blog, "thanks *Linda*", uri=POST, parent=mine["id"], name="<b>Eve</b>")
+    listed = {c["id"]: c for c in inbox(client, linda)["conversations"]}
+    post_id, soup_id = (c["id"] for c in inbox(client, linda)["conversations"])
+
+    def one(thread: int, headers: dict[str, str] = linda, **params: str) -> Any:
+        return client.get(f"/api/v1/me/inbox/conversations/{thread}", params=params, headers=headers)
+
+    # Exactly what the inbox page lists for it: unread count, latest comments, "to you" marks.
+    assert one(post_id).json() == listed[post_id]
+    assert one(post_id).json()["unread"] == 1 and one(post_id).json()["latest"][-1]["to_you"] is True
+    assert one(post_id).json()["latest"][-1]["author"]["name"] == "<b>Eve</b>"  # JSON: text, as given
+    assert one(post_id, filter="replies").status_code == 200
+    # Filtered out, muted, or not the person's at all: 404 not_in_inbox.
+    for response in (
+        one(soup_id, filter="replies"),
+        one(soup_id, filter="unread"),
+        one(post_id, headers=dawud),
+        one(999_999),
+    ):
+        assert response.status_code == 404 and response.json()["code"] == "not_in_inbox", response.text
+    client.post("/api/v1/me/follows", json={"thread": post_id, "state": "mute"}, headers=linda)
+    assert one(post_id).status_code == 404
+    assert one(soup_id, filter="nonsense").json()["code"] == "invalid_filter"
+    assert client.get(f"/api/v1/me/inbox/conversations/{soup_id}").status_code == 401
 
 
 def test_an_inbox_page_takes_the_same_number_of_queries_whatever_the_size(
