@@ -14,10 +14,11 @@ from sqlalchemy import Engine
 from porch.domain.sites import Site
 from porch.live import Delivery
 from porch.live.memory import MemoryHub
+from porch.services.accounts import account_for_session
 from porch.services.context import Context
 from porch.services.inbox import inbox_channel
 from porch.web.api import stream
-from porch.web.api.inbox import inbox_event_json
+from porch.web.api.inbox import inbox_event_json, stream_inbox
 from tests.conftest import Clock, QueryCounter
 from tests.factories import make_site, read_thread
 from tests.inbox_helpers import comment_as, inbox, person_of, seed_conversations, sign_in
@@ -243,6 +244,37 @@ def test_new_activity_is_announced_on_the_persons_live_channel(
     thread = inbox(client, linda)["conversations"][0]["id"]
     assert event["thread"] == thread
     assert stream.event_json(Delivery(seq=1, event=None)) == inbox_event_json(Delivery(seq=1, event=None))
+
+
+def test_a_reconnecting_inbox_stream_is_replayed_what_it_missed(
+    client: TestClient, ctx: Context, two_sites: tuple[Site, Site]
+) -> None:
+    blog, _ = two_sites
+    hub = MemoryHub()
+    ctx.live = hub
+    linda = sign_in(client, ctx, "linda@example.org", "Linda")
+    account = account_for_session(ctx, linda["Authorization"].removeprefix("Bearer "))
+    assert account is not None
+    mine = comment_as(client, blog, "mine", uri=POST, headers=linda)
+
+    async def scenario() -> list[str]:
+        listening = hub.subscribe(*inbox_channel(account.person_id))  # keeps the channel's recent events
+        loop = asyncio.get_running_loop()
+        for body in ("first", "second"):
+            await loop.run_in_executor(
+                None, lambda body=body: comment_as(client, blog, body, uri=POST, parent=mine["id"], name="Dawud")
+            )
+        first = await asyncio.wait_for(listening.next(), 2)
+        listening.close()
+        response = await stream_inbox(last_event_id=str(first.seq), ctx=ctx, account=account)
+        messages = response.body_iterator
+        heard = [await asyncio.wait_for(anext(messages), 2) for _ in range(2)]  # type: ignore[arg-type]
+        await messages.aclose()  # type: ignore[attr-defined]
+        return [str(m) for m in heard]
+
+    hello, replayed = asyncio.run(scenario())
+    assert hello.startswith("retry:")
+    assert '"body_html":"<p>second</p>"' in replayed and '"thread":' in replayed and "first" not in replayed
 
 
 def test_one_conversation_as_the_inbox_lists_it(
