@@ -277,6 +277,33 @@ def test_a_reconnecting_inbox_stream_is_replayed_what_it_missed(
     assert '"body_html":"<p>second</p>"' in replayed and '"thread":' in replayed and "first" not in replayed
 
 
+def test_a_muted_persons_reply_reaches_neither_the_live_channel_nor_the_conversation(
+    client: TestClient, ctx: Context, two_sites: tuple[Site, Site]
+) -> None:
+    blog, _ = two_sites
+    hub = MemoryHub()
+    ctx.live = hub
+    linda = sign_in(client, ctx, "linda@example.org", "Linda")
+    troll = sign_in(client, ctx, "troll@example.org", "Troll")
+    me = person_of(client, linda)
+    mine = comment_as(client, blog, "mine", uri=POST, headers=linda)
+    client.post("/api/v1/me/follows", json={"person": person_of(client, troll), "state": "mute"}, headers=linda)
+
+    async def scenario() -> dict[str, Any]:
+        subscription = hub.subscribe(*inbox_channel(me))
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(
+            None, lambda: comment_as(client, blog, "muted words", uri=POST, parent=mine["id"], headers=troll)
+        )
+        await loop.run_in_executor(None, lambda: comment_as(client, blog, "welcome", uri=POST, name="Dawud"))
+        return inbox_event_json(await asyncio.wait_for(subscription.next(), 2))
+
+    first = asyncio.run(scenario())
+    assert first["comment"]["body_html"] == "<p>welcome</p>"  # the muted reply was never announced
+    shown = client.get(f"/api/v1/me/inbox/conversations/{first['thread']}", headers=linda).json()
+    assert [c["body_html"] for c in shown["latest"]] == ["<p>mine</p>", "<p>welcome</p>"] and shown["unread"] == 1
+
+
 def test_one_conversation_as_the_inbox_lists_it(
     client: TestClient, ctx: Context, clock: Clock, two_sites: tuple[Site, Site]
 ) -> None:
