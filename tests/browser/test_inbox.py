@@ -199,12 +199,12 @@ def test_a_readers_day_in_the_inbox(chromium: Browser, world: World) -> None:
     expect(page.locator("article.conv .site").first).to_contain_text("blog")
     expect(page.locator(".unread-count")).to_have_count(0)  # claimed history starts read
 
-    # Someone new answers on the first blog: unread count, and the live banner without a reload.
+    # Someone new answers on the first blog: the conversation updates in place, with its unread count.
     world.guest_comment(0, "/walks.html", "Where was this?", "Carma")
-    expect(page.locator("#live")).to_be_visible()
-    page.reload()
     walks = _conversation(page, "/walks.html")
     expect(walks.locator(".unread-count")).to_have_text("1 new")
+    expect(walks).to_contain_text("Where was this?")
+    expect(page.locator("#live")).to_be_hidden()  # the reload banner is only a fallback now
     page.get_by_role("link", name="Unread").click()
     expect(page.locator("article.conv")).to_have_count(1)
 
@@ -261,3 +261,104 @@ def test_subscribing_to_a_comment_feed(chromium: Browser, world: World) -> None:
     external.get_by_role("button", name="Mark read").click()
     expect(page.locator("article.conv[data-source=feed] .unread-count")).to_have_count(0)
     expect(page.locator("article.conv[data-source=feed]").get_by_role("button", name="Mark unread")).to_be_visible()
+
+
+def _reader_with_two_conversations(chromium: Browser, world: World) -> tuple[Page, int]:
+    """Rosa (an account) commented on /old.html and then /new.html; her inbox is open, /new.html on top."""
+    register_account(world.ctx, "rosa@example.org", PASSWORD, "Rosa")
+    deliver_outbox(world.ctx)
+    link = re.search(r"https?://\S+/auth/verify\?token=[\w-]+", world.mail.sent[-1].text).group(0)  # type: ignore[union-attr]
+    page = chromium.new_context().new_page()
+    page.goto(link)
+    _sign_in(page, world, "rosa@example.org")
+    with httpx.Client(base_url=world.porch) as client:
+        token = client.post("/api/v1/auth/login", json={"email": "rosa@example.org", "password": PASSWORD})
+        assert token.status_code == 200, token.text
+        headers = {"Authorization": f"Bearer {token.json()['token']}", "Origin": world.blogs[0]}
+        ids = []
+        for path, title in (("/old.html", "Old post"), ("/new.html", "New post")):
+            posted = client.post(
+                "/api/v1/comments",
+                json={"site": world.sites[0].key, "uri": world.blogs[0] + path, "title": title, "body": f"On {path}"},
+                headers=headers,
+            )
+            assert posted.status_code == 201, posted.text
+            ids.append(posted.json()["comment"]["id"])
+    page.reload()
+    expect(page.locator("article.conv h2")).to_have_text(["New post", "Old post"])
+    page.evaluate("window.__sameDocument = true")  # a navigation would forget it
+    return page, ids[0]
+
+
+def _reply_through_the_api(world: World, parent: int, name: str, body: str) -> None:
+    with httpx.Client(base_url=world.porch) as client:
+        posted = client.post(
+            "/api/v1/comments",
+            json={
+                "site": world.sites[0].key,
+                "uri": world.blogs[0] + "/old.html",
+                "body": body,
+                "parent": parent,
+                "author": {"name": name},
+            },
+            headers={"Origin": world.blogs[0]},
+        )
+    assert posted.status_code == 201, posted.text
+    assert posted.json()["held_because"] is None
+
+
+def test_a_reply_moves_its_conversation_to_the_top_without_a_reload(chromium: Browser, world: World) -> None:
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    page, on_old = _reader_with_two_conversations(chromium, world)
+    expect(_conversation(page, "Old post").locator(".unread-count")).to_have_count(0)
+    draft = _conversation(page, "New post").get_by_role("textbox")
+    draft.fill("Half a thought")
+    draft.focus()
+
+    _reply_through_the_api(world, on_old, "Tomas", "Rosa, I *agree*.")
+
+    expect(page.locator("article.conv h2")).to_have_text(["Old post", "New post"])
+    old = _conversation(page, "Old post")
+    expect(old.locator(".unread-count")).to_have_text("1 new")
+    expect(old.locator("li", has_text="I agree.").locator(".to-you")).to_have_text("replied to you")
+    expect(old.locator("li", has_text="I agree.").locator("em")).to_have_text("agree")
+    expect(page.locator("#inbox-news")).to_have_text("New activity in Old post")
+    assert page.evaluate("window.__sameDocument") is True  # no navigation happened
+    expect(page.locator("#live")).to_be_hidden()
+    # The reader was typing elsewhere: focus and draft are where they were.
+    expect(_conversation(page, "New post").get_by_role("textbox")).to_be_focused()
+    expect(_conversation(page, "New post").get_by_role("textbox")).to_have_value("Half a thought")
+
+    # A second reply: still one card for the conversation, two unread, the refreshed card's forms work.
+    _reply_through_the_api(world, on_old, "Tomas", "And another thing.")
+    expect(old.locator(".unread-count")).to_have_text("2 new")
+    expect(page.locator("article.conv")).to_have_count(2)
+    old.get_by_role("button", name="Mark read").click()
+    expect(_conversation(page, "Old post").locator(".unread-count")).to_have_count(0)
+
+
+def test_the_unread_view_takes_in_what_becomes_unread(chromium: Browser, world: World) -> None:
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    page, on_old = _reader_with_two_conversations(chromium, world)
+    page.get_by_role("link", name="Unread").click()
+    expect(page.locator("p.empty")).to_be_visible()
+    page.evaluate("window.__sameDocument = true")
+    _reply_through_the_api(world, on_old, "Tomas", "Now it is unread.")
+    expect(page.locator("article.conv h2")).to_have_text(["Old post"])
+    expect(page.locator("p.empty")).to_have_count(0)
+    assert page.evaluate("window.__sameDocument") is True
+
+
+def test_live_activity_from_a_hostile_name_and_body_stays_text(chromium: Browser, world: World) -> None:
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    page, on_old = _reader_with_two_conversations(chromium, world)
+    name = '<img src=x onerror="window.__pwned=1">'
+    body = '<script>window.__pwned=2</script><img src=x onerror="window.__pwned=3"> plain words'
+    _reply_through_the_api(world, on_old, name, body)
+    old = _conversation(page, "Old post")
+    expect(old.locator(".unread-count")).to_have_text("1 new")
+    expect(old.locator(".who", has_text=name)).to_have_count(1)  # the name is shown as text
+    expect(old).to_contain_text("plain words")
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("article.conv script, article.conv img[onerror]").count() == 0
+    assert page.evaluate("window.__sameDocument") is True

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from porch.domain.sites import Site
+from porch.live import Delivery
 from porch.live.memory import MemoryHub
+from porch.services.accounts import account_for_session
 from porch.services.context import Context
 from porch.services.inbox import inbox_channel
 from porch.web.api import stream
+from porch.web.api.inbox import inbox_event_json, stream_inbox
 from tests.conftest import Clock, QueryCounter
 from tests.factories import make_site, read_thread
 from tests.inbox_helpers import comment_as, inbox, person_of, seed_conversations, sign_in
@@ -232,10 +236,108 @@ def test_new_activity_is_announced_on_the_persons_live_channel(
         subscription = hub.subscribe(*inbox_channel(me))
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, lambda: comment_as(client, blog, "hello @Linda", uri=POST, name="Dawud"))
-        return stream.event_json(await asyncio.wait_for(subscription.next(), 2))
+        return inbox_event_json(await asyncio.wait_for(subscription.next(), 2))
 
     event = asyncio.run(scenario())
     assert event["kind"] == "posted" and event["comment"]["body_html"] == "<p>hello @Linda</p>"  # type: ignore[index]
+    # The inbox stream also names the conversation, which the /inbox page then fetches again.
+    thread = inbox(client, linda)["conversations"][0]["id"]
+    assert event["thread"] == thread
+    assert stream.event_json(Delivery(seq=1, event=None)) == inbox_event_json(Delivery(seq=1, event=None))
+
+
+def test_a_reconnecting_inbox_stream_is_replayed_what_it_missed(
+    client: TestClient, ctx: Context, two_sites: tuple[Site, Site]
+) -> None:
+    blog, _ = two_sites
+    hub = MemoryHub()
+    ctx.live = hub
+    linda = sign_in(client, ctx, "linda@example.org", "Linda")
+    account = account_for_session(ctx, linda["Authorization"].removeprefix("Bearer "))
+    assert account is not None
+    mine = comment_as(client, blog, "mine", uri=POST, headers=linda)
+
+    async def scenario() -> list[str]:
+        listening = hub.subscribe(*inbox_channel(account.person_id))  # keeps the channel's recent events
+        loop = asyncio.get_running_loop()
+        for body in ("first", "second"):
+            await loop.run_in_executor(
+                None, lambda body=body: comment_as(client, blog, body, uri=POST, parent=mine["id"], name="Dawud")
+            )
+        first = await asyncio.wait_for(listening.next(), 2)
+        listening.close()
+        response = await stream_inbox(last_event_id=str(first.seq), ctx=ctx, account=account)
+        messages = response.body_iterator
+        heard = [await asyncio.wait_for(anext(messages), 2) for _ in range(2)]  # type: ignore[arg-type]
+        await messages.aclose()  # type: ignore[attr-defined]
+        return [str(m) for m in heard]
+
+    hello, replayed = asyncio.run(scenario())
+    assert hello.startswith("retry:")
+    assert '"body_html":"<p>second</p>"' in replayed and '"thread":' in replayed and "first" not in replayed
+
+
+def test_a_muted_persons_reply_reaches_neither_the_live_channel_nor_the_conversation(
+    client: TestClient, ctx: Context, two_sites: tuple[Site, Site]
+) -> None:
+    blog, _ = two_sites
+    hub = MemoryHub()
+    ctx.live = hub
+    linda = sign_in(client, ctx, "linda@example.org", "Linda")
+    troll = sign_in(client, ctx, "troll@example.org", "Troll")
+    me = person_of(client, linda)
+    mine = comment_as(client, blog, "mine", uri=POST, headers=linda)
+    client.post("/api/v1/me/follows", json={"person": person_of(client, troll), "state": "mute"}, headers=linda)
+
+    async def scenario() -> dict[str, Any]:
+        subscription = hub.subscribe(*inbox_channel(me))
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(
+            None, lambda: comment_as(client, blog, "muted words", uri=POST, parent=mine["id"], headers=troll)
+        )
+        await loop.run_in_executor(None, lambda: comment_as(client, blog, "welcome", uri=POST, name="Dawud"))
+        return inbox_event_json(await asyncio.wait_for(subscription.next(), 2))
+
+    first = asyncio.run(scenario())
+    assert first["comment"]["body_html"] == "<p>welcome</p>"  # the muted reply was never announced
+    shown = client.get(f"/api/v1/me/inbox/conversations/{first['thread']}", headers=linda).json()
+    assert [c["body_html"] for c in shown["latest"]] == ["<p>mine</p>", "<p>welcome</p>"] and shown["unread"] == 1
+
+
+def test_one_conversation_as_the_inbox_lists_it(
+    client: TestClient, ctx: Context, clock: Clock, two_sites: tuple[Site, Site]
+) -> None:
+    blog, cooks = two_sites
+    linda = sign_in(client, ctx, "linda@example.org", "Linda")
+    dawud = sign_in(client, ctx, "dawud@example.org", "Dawud")
+    mine = comment_as(client, blog, "I liked this", uri=POST, headers=linda)
+    clock.advance(minutes=1)
+    comment_as(client, cooks, "soup question", uri=SOUP, headers=linda)
+    clock.advance(minutes=1)
+    comment_as(client, blog, "thanks *Linda*", uri=POST, parent=mine["id"], name="<b>Eve</b>")
+    listed = {c["id"]: c for c in inbox(client, linda)["conversations"]}
+    post_id, soup_id = (c["id"] for c in inbox(client, linda)["conversations"])
+
+    def one(thread: int, headers: dict[str, str] = linda, **params: str) -> Any:
+        return client.get(f"/api/v1/me/inbox/conversations/{thread}", params=params, headers=headers)
+
+    # Exactly what the inbox page lists for it: unread count, latest comments, "to you" marks.
+    assert one(post_id).json() == listed[post_id]
+    assert one(post_id).json()["unread"] == 1 and one(post_id).json()["latest"][-1]["to_you"] is True
+    assert one(post_id).json()["latest"][-1]["author"]["name"] == "<b>Eve</b>"  # JSON: text, as given
+    assert one(post_id, filter="replies").status_code == 200
+    # Filtered out, muted, or not the person's at all: 404 not_in_inbox.
+    for response in (
+        one(soup_id, filter="replies"),
+        one(soup_id, filter="unread"),
+        one(post_id, headers=dawud),
+        one(999_999),
+    ):
+        assert response.status_code == 404 and response.json()["code"] == "not_in_inbox", response.text
+    client.post("/api/v1/me/follows", json={"thread": post_id, "state": "mute"}, headers=linda)
+    assert one(post_id).status_code == 404
+    assert one(soup_id, filter="nonsense").json()["code"] == "invalid_filter"
+    assert client.get(f"/api/v1/me/inbox/conversations/{soup_id}").status_code == 401
 
 
 def test_an_inbox_page_takes_the_same_number_of_queries_whatever_the_size(

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from porch.services.context import Context
-from porch.web.api.inbox_schemas import DiscoverOut, FollowsOut, InboxPageOut, ReadOut
+from porch.web.api.inbox_schemas import ConversationOut, DiscoverOut, FollowsOut, InboxPageOut, ReadOut
 from tests.factories import make_site
 from tests.inbox_helpers import comment_as, inbox, person_of, sign_in
 
@@ -59,6 +59,7 @@ def test_the_inbox_schema_names_what_the_contract_promises(client: TestClient) -
     assert {"id", "author", "body_html", "created_at", "to_you", "url"} <= set(latest["properties"])
     for method, path in (
         ("get", "/api/v1/me/discover"),
+        ("get", "/api/v1/me/inbox/conversations/{thread_id}"),
         ("post", "/api/v1/me/inbox/read"),
         ("post", "/api/v1/me/read"),
         ("get", "/api/v1/me/follows"),
@@ -82,6 +83,9 @@ def test_inbox_responses_have_exactly_the_fields_the_schema_describes(client: Te
     assert page["conversations"] and page["conversations"][0]["latest"]
     assert_matches(document, _response_schema(document, "get", "/api/v1/me/inbox"), page)
     InboxPageOut.model_validate(page)
+    one = client.get(f"/api/v1/me/inbox/conversations/{page['conversations'][0]['id']}", headers=linda).json()
+    assert_matches(document, _response_schema(document, "get", "/api/v1/me/inbox/conversations/{thread_id}"), one)
+    ConversationOut.model_validate(one)
     discover = client.get("/api/v1/me/discover", headers=linda).json()
     assert_matches(document, _response_schema(document, "get", "/api/v1/me/discover"), discover)
     DiscoverOut.model_validate(discover)

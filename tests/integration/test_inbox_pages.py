@@ -96,3 +96,27 @@ def test_inbox_atom_feed_is_reached_by_its_secret_address(client: TestClient, ct
     assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/atom+xml")
     assert "<entry>" in feed.text and "mine &amp;amp; yours" in feed.text
     assert client.get("/inbox/feed.atom", params={"token": "wrong"}).status_code == 404
+
+
+def test_one_conversation_rendered_for_the_live_page(client: TestClient, ctx: Context) -> None:
+    blog = make_site(ctx, "blog", ["https://blog.example"])
+    assert client.get("/inbox/conversations/1", follow_redirects=False).headers["location"] == "/inbox/login"
+    bearer = _cookie_sign_in(client, ctx)
+    mine = comment_as(client, blog, "mine", uri=POST, headers=bearer)
+    thread = int(re.search(r'name="thread" value="(\d+)"', client.get("/inbox").text).group(1))  # type: ignore[union-attr]
+    assert client.get(f"/inbox/conversations/{thread}", params={"filter": "replies"}).status_code == 204
+    comment_as(
+        _guest(client), blog, "<script>alert(1)</script> hi", uri=POST, parent=mine["id"], name="<i>Eve</i>"
+    )
+
+    # The page's own card for it (same escaping, marks and forms), in the view asked for.
+    card = client.get(f"/inbox/conversations/{thread}", params={"filter": "replies"})
+    assert card.status_code == 200 and card.text.lstrip().startswith('<article class="conv unread"')
+    assert "<script>alert(1)" not in card.text and "&lt;i&gt;Eve&lt;/i&gt;" in card.text
+    assert "1 new" in card.text and "replied to you" in card.text
+    assert 'name="view" value="replies"' in card.text and 'action="/inbox/reply"' in card.text
+    listed = client.get("/inbox").text
+    assert re.sub(r"\s+", " ", client.get(f"/inbox/conversations/{thread}").text).strip() in re.sub(
+        r"\s+", " ", listed
+    )
+    assert client.get("/inbox/conversations/999999").status_code == 204

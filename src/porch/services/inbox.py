@@ -126,6 +126,23 @@ def read_inbox(
     return InboxPage(conversations, next_cursor, view, sum(c.unread for c in conversations))
 
 
+def read_conversation(
+    ctx: Context, account: Account, thread_id: int, view: InboxFilter = InboxFilter.ALL
+) -> Conversation | None:
+    """One native conversation as the inbox shows it (unread count, latest comments, "to you" marks), or
+    None when it is not in the person's inbox under ``view`` (not theirs, muted, or filtered out). The
+    /inbox page fetches it when the live channel says the conversation moved."""
+    person_id = account.person_id
+    with ctx.uow() as uow:
+        repo = InboxRepository(uow.connection)
+        rows = repo.page_threads(person_id, view, None, 1, thread_id=thread_id)
+        if not rows:
+            return None
+        unread = repo.unread_counts(person_id, [thread_id])
+        latest = repo.latest_comments(person_id, [thread_id], LATEST_COMMENTS)
+    return _native(rows[0], unread.get(thread_id, 0), latest.get(thread_id, []))
+
+
 def discover(ctx: Context, account: Account, *, limit: int = PAGE_SIZE) -> dict[str, list[Conversation]]:
     """Active conversations across every site, and the conversations of the people one follows."""
     now = ctx.clock()

@@ -191,10 +191,17 @@ class InboxRepository:
 
     # the inbox --------------------------------------------------------------------------------
     def page_threads(
-        self, person_id: int, view: InboxFilter, cursor: InboxCursor | None, limit: int
+        self,
+        person_id: int,
+        view: InboxFilter,
+        cursor: InboxCursor | None,
+        limit: int,
+        *,
+        thread_id: int | None = None,
     ) -> list[ThreadRow]:
         """One page of the person's conversations: a range scan of their rows in ``inbox_conversations``
-        (newest activity first), each joined by key to its thread, site and read marker."""
+        (newest activity first), each joined by key to its thread, site and read marker. With
+        ``thread_id``: that one conversation, if it is in the person's inbox under ``view``."""
         ic = inbox_conversations
         query = (
             select(
@@ -218,6 +225,8 @@ class InboxRepository:
             )
             .where(ic.c.person_id == person_id, ic.c.muted == false())
         )
+        if thread_id is not None:
+            query = query.where(ic.c.thread_id == thread_id)
         if view == InboxFilter.REPLIES:
             query = query.where(ic.c.replied_to == true())
         elif view == InboxFilter.MENTIONS:

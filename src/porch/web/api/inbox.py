@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from porch.domain.accounts import Account
 from porch.domain.inbox import Conversation, FollowState, TargetKind, check_filter
-from porch.errors import Unauthenticated
+from porch.errors import NotFound, Unauthenticated
+from porch.live import Delivery
 from porch.services import comment_feeds as feed_service
 from porch.services import identity as identity_service
 from porch.services import inbox as inbox_service
@@ -23,6 +24,7 @@ from porch.services.context import Context
 from porch.services.requesters import Requester
 from porch.web.api.deps import get_context, get_requester
 from porch.web.api.inbox_schemas import (
+    ConversationOut,
     DiscoverOut,
     FeedOut,
     FeedsOut,
@@ -35,7 +37,7 @@ from porch.web.api.inbox_schemas import (
 )
 from porch.web.api.schemas import Problem
 from porch.web.api.serialize import comment_json, iso
-from porch.web.api.stream import STREAM_SECONDS, _messages, subscribed
+from porch.web.api.stream import STREAM_SECONDS, _messages, event_json, subscribed
 
 router = APIRouter(prefix="/api/v1", tags=["inbox"])
 PROBLEMS: dict[int | str, dict[str, Any]] = {code: {"model": Problem} for code in (401, 403, 404, 409, 422)}
@@ -233,19 +235,52 @@ async def post_follow(
 
 
 @router.get(
+    "/me/inbox/conversations/{thread_id}",
+    response_model=ConversationOut,
+    responses={**PROBLEMS, 404: {"model": Problem, "description": "not in your inbox under this filter"}},
+)
+async def get_conversation(
+    thread_id: int,
+    filter: str = Query("all", description="all | replies | mentions | unread"),
+    ctx: Context = Depends(get_context),
+    account: Account = Depends(require_account),
+) -> JSONResponse:
+    """One of your conversations as the inbox lists it (unread count, latest comments, "to you" marks):
+    what a live client fetches when the inbox stream names the thread."""
+    view = check_filter(filter)
+    conversation = await run_in_threadpool(inbox_service.read_conversation, ctx, account, thread_id, view)
+    if conversation is None:
+        raise NotFound("that conversation is not in your inbox under this filter", code="not_in_inbox")
+    return JSONResponse(conversation_json(conversation))
+
+
+def inbox_event_json(delivery: Delivery) -> dict[str, Any]:
+    """A thread stream's event, plus the conversation it belongs to."""
+    body = event_json(delivery)
+    if delivery.event is not None:
+        body["thread"] = delivery.event.comment.thread_id
+    return body
+
+
+@router.get(
     "/me/inbox/stream",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}, 401: {"model": Problem}},
 )
 async def stream_inbox(
-    ctx: Context = Depends(get_context), account: Account = Depends(require_account)
+    last_event_id: str | None = Header(None, alias="Last-Event-ID", description="sent by reconnecting browsers"),
+    ctx: Context = Depends(get_context),
+    account: Account = Depends(require_account),
 ) -> StreamingResponse:
-    """New activity in your inbox as server-sent events (the comment, as in a thread page)."""
+    """New activity in your inbox as server-sent events: ``{"kind": "posted", "thread": N, "comment": {…}}``
+    (the comment as in a thread page; ``thread`` is the conversation to fetch again from
+    /me/inbox/conversations/{thread}), or ``{"kind": "reload"}`` when the reader missed too much."""
     site_id, key = inbox_service.inbox_channel(account.person_id)
-    subscription = ctx.live.subscribe(site_id, key)
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+    subscription = ctx.live.subscribe(site_id, key, after=after)
     await subscribed(subscription)
     return StreamingResponse(
-        _messages(subscription, STREAM_SECONDS),
+        _messages(subscription, STREAM_SECONDS, inbox_event_json),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
@@ -50,11 +50,13 @@ def event_json(delivery: Delivery) -> dict[str, Any]:
     return {"kind": event.kind, "comment": comment_json(event.comment)}
 
 
-def sse_message(delivery: Delivery) -> str:
-    return f"id: {delivery.seq}\ndata: {json.dumps(event_json(delivery), separators=(',', ':'))}\n\n"
+def sse_message(delivery: Delivery, encode: Callable[[Delivery], dict[str, Any]] = event_json) -> str:
+    return f"id: {delivery.seq}\ndata: {json.dumps(encode(delivery), separators=(',', ':'))}\n\n"
 
 
-async def _messages(subscription: Subscription, lifetime: float) -> AsyncIterator[str]:
+async def _messages(
+    subscription: Subscription, lifetime: float, encode: Callable[[Delivery], dict[str, Any]] = event_json
+) -> AsyncIterator[str]:
     deadline = time.monotonic() + lifetime
     try:
         yield f"retry: {RETRY_MILLISECONDS}\n: live\n\n"
@@ -64,7 +66,7 @@ async def _messages(subscription: Subscription, lifetime: float) -> AsyncIterato
             except TimeoutError:
                 yield ": ping\n\n"
                 continue
-            yield sse_message(delivery)
+            yield sse_message(delivery, encode)
     finally:
         subscription.close()
 

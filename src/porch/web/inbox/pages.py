@@ -93,6 +93,24 @@ async def inbox_page(
     )
 
 
+@router.get("/inbox/conversations/{thread_id}", response_class=HTMLResponse)
+async def inbox_conversation(
+    request: Request,
+    thread_id: int,
+    filter: str = "all",
+    ctx: Context = Depends(get_context),
+    account: Account = Depends(require_person),
+) -> Response:
+    """One conversation as the page lists it (the same template, so the same escaping, forms and marks):
+    the page's script fetches it when the live stream names the thread, and puts it on top. 204 when it
+    does not belong in the view (not the person's, muted, or filtered out)."""
+    view = InboxFilter(filter) if filter in InboxFilter._value2member_map_ else InboxFilter.ALL
+    conversation = await run_in_threadpool(inbox_service.read_conversation, ctx, account, thread_id, view)
+    if conversation is None:
+        return Response(status_code=204)
+    return _page(request, "inbox/_conversation.html", {"c": conversation, "view": view.value, "me": account})
+
+
 @router.post("/inbox/read")
 async def inbox_read(
     thread: int | None = Form(None),
