@@ -18,12 +18,15 @@ claimer's rows).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Integer,
     and_,
+    bindparam,
     case,
     delete,
     exists,
@@ -114,98 +117,18 @@ class InboxIndexRepository:
     ) -> set[int]:
         """Index a comment in one statement; returns the people (not its author, not muting it) whose
         inbox it reaches. A held comment only puts the conversation in its author's inbox."""
-        source_flags = ("participant", "replied_to", "mentioned", "via_person")
-
-        def why(*flags: int) -> list[Any]:  # labelled: a select keeps one of two identical columns
-            return [literal(flag).label(name) for flag, name in zip(flags, source_flags, strict=True)]
-
-        sources: list[Select[Any]] = []
-        if published:  # every row of the thread moves forward
-            sources.append(select(ic.c.person_id.label("pid"), *why(0, 0, 0, 0)).where(ic.c.thread_id == thread_id))
-        if author_id is not None:
-            sources.append(
-                select(accounts.c.person_id.label("pid"), *why(1, 0, 0, 0)).where(accounts.c.person_id == author_id)
-            )
-        if published and parent_id is not None:  # the author of the comment answered
-            answered = comments.alias("answered")
-            sources.append(
-                select(accounts.c.person_id.label("pid"), *why(0, 1, 0, 0))
-                .join(answered, answered.c.person_id == accounts.c.person_id)
-                .where(answered.c.id == parent_id, accounts.c.person_id != func.coalesce(author_id, 0))
-            )
-        if published and handles:
-            sources.append(
-                select(accounts.c.person_id.label("pid"), *why(0, 0, 1, 0))
-                .join(people, people.c.id == accounts.c.person_id)
-                .where(people.c.handle.in_(sorted(handles)), accounts.c.person_id != func.coalesce(author_id, 0))
-            )
-        if published and author_id is not None:
-            sources.append(
-                select(inbox_follows.c.person_id.label("pid"), *why(0, 0, 0, 1)).where(
-                    inbox_follows.c.target_kind == TargetKind.PERSON.value,
-                    inbox_follows.c.target_id == author_id,
-                    inbox_follows.c.state == FollowState.FOLLOW.value,
-                )
-            )
-        if not sources:
+        statement = _note_statement(
+            self._db.dialect.name, published, author_id is not None, parent_id is not None, bool(handles)
+        )
+        if statement is None:
             return set()
-        rows = union_all(*sources).subquery()
-        grouped = (
-            select(
-                rows.c.pid,
-                *(func.max(rows.c[name]).label(name) for name in source_flags),
-            )
-            .group_by(rows.c.pid)
-            .subquery()
-        )
-        silenced = _muting(grouped.c.pid, author_id) if author_id is not None else false()
-        # News for everyone but its author and those who muted them (a held comment is news to nobody);
-        # for its author the newest comment by others stays what it was (needed when their row is new).
-        before = comments.alias("before")
-        authors_news = (
-            select(func.max(before.c.id))
-            .where(
-                before.c.thread_id == thread_id,
-                before.c.status == PUBLISHED,
-                func.coalesce(before.c.person_id, 0) != grouped.c.pid,
-                ~_muting(grouped.c.pid, before.c.person_id),
-            )
-            .scalar_subquery()
-        )
-        whens: list[Any] = [(grouped.c.pid == func.coalesce(author_id, 0), authors_news)]
-        if published:
-            whens.append((~silenced, comment_id))
-        other = case(*whens, else_=None)
-        # A muted author's reply or mention does not bring the conversation in (it still moves).
-        chosen = select(
-            grouped.c.pid,
-            literal(thread_id, ic.c.thread_id.type),
-            _activity(thread_id),
-            other,
-            grouped.c.participant > 0,
-            false(),
-            and_(grouped.c.replied_to > 0, ~silenced),
-            and_(grouped.c.mentioned > 0, ~silenced),
-            and_(grouped.c.via_person > 0, ~silenced),
-            false(),
-        ).where(grouped.c.pid.is_not(None))  # a WHERE: SQLite's INSERT … SELECT … ON CONFLICT needs one
-        insert = _dialect_insert(self._db)(ic).from_select(
-            ["person_id", "thread_id", "last_activity_at", "last_other_comment_id", *FLAGS, "muted"], chosen
-        )
-        excluded = insert.excluded
-        statement = insert.on_conflict_do_update(
-            index_elements=["person_id", "thread_id"],
-            set_={
-                "last_activity_at": excluded.last_activity_at,
-                "last_other_comment_id": func.coalesce(excluded.last_other_comment_id, ic.c.last_other_comment_id),
-                **{
-                    name: or_(ic.c[name], excluded[name])
-                    for name in ("participant", "replied_to", "mentioned", "via_person")
-                },
-            },
-        ).returning(ic.c.person_id, ic.c.last_other_comment_id, ic.c.muted)
+        params: dict[str, Any] = {"comment_id": comment_id, "thread_id": thread_id, "author_id": author_id}
+        if parent_id is not None:
+            params["parent_id"] = parent_id
+        if handles:
+            params["handles"] = sorted(handles)
         reached = set()
-        for row in self._db.execute(statement):
+        for row in self._db.execute(statement, params):
             if published and row.last_other_comment_id == comment_id and not row.muted:
                 reached.add(int(row.person_id))
         return reached
@@ -351,3 +274,116 @@ class InboxIndexRepository:
             last_other,
             *(pairs.c[name] > 0 for name in names),
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _note_statement(dialect: str, published: bool, has_author: bool, has_parent: bool, has_handles: bool) -> Any:
+    """The statement :meth:`InboxIndexRepository.note_comment` runs, built once per shape.
+
+    Building it (unions, subqueries, ON CONFLICT) cost more CPU than running it (~7 ms per post,
+    inside the write turn), so its values are bind parameters: ``comment_id``, ``thread_id``,
+    ``author_id`` (may be None), ``parent_id`` and ``handles`` (when the shape has them).
+    """
+    source_flags = ("participant", "replied_to", "mentioned", "via_person")
+    comment_id = bindparam("comment_id", type_=Integer)
+    thread_id = bindparam("thread_id", type_=ic.c.thread_id.type)
+    author_id = bindparam("author_id", type_=Integer)
+
+    def why(*flags: int) -> list[Any]:  # labelled: a select keeps one of two identical columns
+        return [literal(flag).label(name) for flag, name in zip(flags, source_flags, strict=True)]
+
+    sources: list[Select[Any]] = []
+    if published:  # every row of the thread moves forward
+        sources.append(select(ic.c.person_id.label("pid"), *why(0, 0, 0, 0)).where(ic.c.thread_id == thread_id))
+    if has_author:
+        sources.append(
+            select(accounts.c.person_id.label("pid"), *why(1, 0, 0, 0)).where(accounts.c.person_id == author_id)
+        )
+    if published and has_parent:  # the author of the comment answered
+        answered = comments.alias("answered")
+        sources.append(
+            select(accounts.c.person_id.label("pid"), *why(0, 1, 0, 0))
+            .join(answered, answered.c.person_id == accounts.c.person_id)
+            .where(
+                answered.c.id == bindparam("parent_id", type_=Integer),
+                accounts.c.person_id != func.coalesce(author_id, 0),
+            )
+        )
+    if published and has_handles:
+        sources.append(
+            select(accounts.c.person_id.label("pid"), *why(0, 0, 1, 0))
+            .join(people, people.c.id == accounts.c.person_id)
+            .where(
+                people.c.handle.in_(bindparam("handles", expanding=True)),
+                accounts.c.person_id != func.coalesce(author_id, 0),
+            )
+        )
+    if published and has_author:
+        sources.append(
+            select(inbox_follows.c.person_id.label("pid"), *why(0, 0, 0, 1)).where(
+                inbox_follows.c.target_kind == TargetKind.PERSON.value,
+                inbox_follows.c.target_id == author_id,
+                inbox_follows.c.state == FollowState.FOLLOW.value,
+            )
+        )
+    if not sources:
+        return None
+    rows = union_all(*sources).subquery()
+    grouped = (
+        select(
+            rows.c.pid,
+            *(func.max(rows.c[name]).label(name) for name in source_flags),
+        )
+        .group_by(rows.c.pid)
+        .subquery()
+    )
+    silenced = _muting(grouped.c.pid, author_id) if has_author else false()
+    # News for everyone but its author and those who muted them (a held comment is news to nobody);
+    # for its author the newest comment by others stays what it was (needed when their row is new).
+    before = comments.alias("before")
+    authors_news = (
+        select(func.max(before.c.id))
+        .where(
+            before.c.thread_id == thread_id,
+            before.c.status == PUBLISHED,
+            func.coalesce(before.c.person_id, 0) != grouped.c.pid,
+            ~_muting(grouped.c.pid, before.c.person_id),
+        )
+        .scalar_subquery()
+    )
+    whens: list[Any] = [(grouped.c.pid == func.coalesce(author_id, 0), authors_news)]
+    if published:
+        whens.append((~silenced, comment_id))
+    other = case(*whens, else_=None)
+    # A muted author's reply or mention does not bring the conversation in (it still moves).
+    chosen = select(
+        grouped.c.pid,
+        thread_id,
+        _activity(thread_id),
+        other,
+        grouped.c.participant > 0,
+        false(),
+        and_(grouped.c.replied_to > 0, ~silenced),
+        and_(grouped.c.mentioned > 0, ~silenced),
+        and_(grouped.c.via_person > 0, ~silenced),
+        false(),
+    ).where(grouped.c.pid.is_not(None))  # a WHERE: SQLite's INSERT … SELECT … ON CONFLICT needs one
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    insert = dialect_insert(ic).from_select(
+        ["person_id", "thread_id", "last_activity_at", "last_other_comment_id", *FLAGS, "muted"], chosen
+    )
+    excluded = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=["person_id", "thread_id"],
+        set_={
+            "last_activity_at": excluded.last_activity_at,
+            "last_other_comment_id": func.coalesce(excluded.last_other_comment_id, ic.c.last_other_comment_id),
+            **{
+                name: or_(ic.c[name], excluded[name])
+                for name in ("participant", "replied_to", "mentioned", "via_person")
+            },
+        },
+    ).returning(ic.c.person_id, ic.c.last_other_comment_id, ic.c.muted)
