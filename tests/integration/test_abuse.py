@@ -101,3 +101,25 @@ def test_refusals_are_logged_with_their_reason(client: TestClient, ctx: Context,
         _post(client, site.key, "bot", hp="x")
     (record,) = [r for r in caplog.records if r.name == "porch.abuse"]
     assert "refused comment: automated_submission" in record.getMessage()
+
+
+def test_a_ban_applies_until_it_expires_and_a_permanent_one_always(ctx: Context, clock: Clock) -> None:
+    from porch.domain.bans import BanKind
+    from porch.storage.repositories.moderation import ModerationRepository
+
+    site = make_site(ctx)
+    now = clock()
+    with ctx.uow(write=True) as uow:
+        repo = ModerationRepository(uow.connection)
+        for value, expires in (("gone@example.org", now - timedelta(minutes=1)),
+                               ("soon@example.org", now + timedelta(hours=1)),
+                               ("ever@example.org", None)):
+            repo.add_ban(site_id=site.id, kind=BanKind.EMAIL, value=value, expires_at=expires, note="",
+                         created_by=None, now=now)
+        uow.commit()
+    with ctx.uow() as uow:
+        repo = ModerationRepository(uow.connection)
+        assert sorted(b.value for b in repo.active_bans(site.id, now)) == ["ever@example.org", "soon@example.org"]
+        later = now + timedelta(hours=2)
+        assert [b.value for b in repo.active_bans(site.id, later)] == ["ever@example.org"]
+        assert repo.active_bans(site.id + 1, now) == []

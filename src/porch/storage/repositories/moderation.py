@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from porch.domain.bans import Ban, BanKind, WordAction, WordRule
@@ -249,14 +249,7 @@ class ModerationRepository:
         )
 
     def is_trusted(self, site_id: int, person_id: int) -> bool:
-        return (
-            self._db.execute(
-                select(trusted_people.c.person_id).where(
-                    trusted_people.c.site_id == site_id, trusted_people.c.person_id == person_id
-                )
-            ).first()
-            is not None
-        )
+        return self._db.execute(_IS_TRUSTED, {"site_id": site_id, "person_id": person_id}).first() is not None
 
     # bans -----------------------------------------------------------------------------------
     def add_ban(
@@ -290,9 +283,7 @@ class ModerationRepository:
         return [_ban(row) for row in rows]
 
     def active_bans(self, site_id: int, now: datetime) -> list[Ban]:
-        rows = self._db.execute(
-            select(bans).where(bans.c.site_id == site_id, or_(bans.c.expires_at.is_(None), bans.c.expires_at > now))
-        )
+        rows = self._db.execute(_ACTIVE_BANS, {"site_id": site_id, "now": now})
         return [_ban(row) for row in rows]
 
     def get_ban(self, ban_id: int) -> Ban | None:
@@ -303,12 +294,12 @@ class ModerationRepository:
         self._db.execute(delete(bans).where(bans.c.id == ban_id))
 
     def emails_of(self, person_id: int) -> tuple[str, ...]:
-        rows = self._db.execute(select(person_emails.c.email).where(person_emails.c.person_id == person_id))
+        rows = self._db.execute(_EMAILS_OF, {"person_id": person_id})
         return tuple(row.email for row in rows)
 
     # word lists -----------------------------------------------------------------------------
     def word_rules(self, site_id: int) -> list[WordRule]:
-        rows = self._db.execute(select(word_rules).where(word_rules.c.site_id == site_id).order_by(word_rules.c.word))
+        rows = self._db.execute(_WORD_RULES, {"site_id": site_id})
         return [WordRule(row.id, row.site_id, row.word, WordAction(row.action)) for row in rows]
 
     def set_word_rule(self, site_id: int, word: str, action: WordAction, now: datetime) -> None:
@@ -375,13 +366,7 @@ class ModerationRepository:
         )
 
     def same_text_since(self, site_id: int, fingerprint: str, since: datetime) -> list[Screening]:
-        rows = self._db.execute(
-            select(comment_screenings).where(
-                comment_screenings.c.site_id == site_id,
-                comment_screenings.c.fingerprint == fingerprint,
-                comment_screenings.c.created_at >= since,
-            )
-        )
+        rows = self._db.execute(_SAME_TEXT_SINCE, {"site_id": site_id, "fingerprint": fingerprint, "since": since})
         return [
             Screening(row.thread_id, row.person_id, row.fingerprint, row.outcome, list(row.reasons), row.created_at)
             for row in rows
@@ -447,3 +432,20 @@ class ModerationRepository:
             )
             for row in rows
         ]
+
+
+# The screening pipeline's reads run on every post, inside the write turn: built once, with bind
+# parameters, instead of building (and cache-keying) a new statement each time.
+_IS_TRUSTED = select(trusted_people.c.person_id).where(
+    trusted_people.c.site_id == bindparam("site_id"), trusted_people.c.person_id == bindparam("person_id")
+)
+_ACTIVE_BANS = select(bans).where(
+    bans.c.site_id == bindparam("site_id"), or_(bans.c.expires_at.is_(None), bans.c.expires_at > bindparam("now"))
+)
+_EMAILS_OF = select(person_emails.c.email).where(person_emails.c.person_id == bindparam("person_id"))
+_WORD_RULES = select(word_rules).where(word_rules.c.site_id == bindparam("site_id")).order_by(word_rules.c.word)
+_SAME_TEXT_SINCE = select(comment_screenings).where(
+    comment_screenings.c.site_id == bindparam("site_id"),
+    comment_screenings.c.fingerprint == bindparam("fingerprint"),
+    comment_screenings.c.created_at >= bindparam("since"),
+)
