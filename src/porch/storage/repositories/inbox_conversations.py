@@ -280,7 +280,7 @@ class InboxIndexRepository:
 def _note_statement(dialect: str, published: bool, has_author: bool, has_parent: bool, has_handles: bool) -> Any:
     """The statement :meth:`InboxIndexRepository.note_comment` runs, built once per shape.
 
-    Building it (unions, subqueries, ON CONFLICT) cost more CPU than running it (~7 ms per post,
+    Building it (unions, subqueries, ON CONFLICT) cost more CPU than running it (~5 ms per post,
     inside the write turn), so its values are bind parameters: ``comment_id``, ``thread_id``,
     ``author_id`` (may be None), ``parent_id`` and ``handles`` (when the shape has them).
     """
