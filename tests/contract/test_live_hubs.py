@@ -4,14 +4,12 @@ and with Redis, an event published by one hub (one worker process) reaches a rea
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-import redis
 
 from porch.domain.comments import Comment, CommentStatus
 from porch.live import CommentEvent, LiveHub, LiveUnavailable
@@ -20,33 +18,15 @@ from porch.live import redis as redis_module
 from porch.live.codec import decode_event, encode_event
 from porch.live.memory import MemoryHub
 from porch.live.redis import RedisHub
+from tests.redis_helpers import REDIS_URL, redis_or_say_why
 
-REDIS_URL = os.environ.get("PORCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PAGE = "blog.example/post"
 WAIT = 5.0  # seconds: only ever reached when an event is lost
 
 
-def _redis_or_say_why() -> redis.Redis:
-    """The test Redis; without one, CI fails and a developer's run skips with how to get one."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        client.close()
-        problem = (
-            f"Redis is not reachable at {REDIS_URL} ({exc.__class__.__name__}): install and start one "
-            "(Debian: `apt-get install redis-server`) or point PORCH_TEST_REDIS_URL at another"
-        )
-        if IN_CI:
-            pytest.fail("CI runs the Redis live-hub tests: " + problem)
-        pytest.skip(problem)
-    return client
-
-
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
-    client = _redis_or_say_why()
+    client = redis_or_say_why("live-hub")
     prefix = f"porch-test:{uuid.uuid4().hex}:"  # unique per test: concurrent runs never share channels
     yield prefix
     keys = list(client.scan_iter(prefix + "*"))

@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import redis
 
 from porch.domain.abuse import RateLimit
 from porch.ratelimit import RateLimiter
 from porch.ratelimit.memory import MemoryRateLimiter
 from porch.ratelimit.redis import RedisRateLimiter
+from tests.redis_helpers import REDIS_URL, redis_or_say_why
 
-REDIS_URL = os.environ.get("PORCH_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-def _redis_or_say_why() -> redis.Redis:
-    """The test Redis; without one, CI fails and a developer's run skips with how to get one."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        client.close()
-        problem = (
-            f"Redis is not reachable at {REDIS_URL} ({exc.__class__.__name__}): install and start one "
-            "(Debian: `apt-get install redis-server`) or point PORCH_TEST_REDIS_URL at another"
-        )
-        if IN_CI:
-            pytest.fail("CI runs the Redis rate-limiter tests: " + problem)
-        pytest.skip(problem)
-    return client
 LIMIT = RateLimit("person", burst=3, every_seconds=10)
 T0 = 1_800_000_000.0
 
@@ -43,7 +23,7 @@ def limiter(request: pytest.FixtureRequest) -> Iterator[RateLimiter]:
     if request.param == "memory":
         yield MemoryRateLimiter()
         return
-    client = _redis_or_say_why()
+    client = redis_or_say_why("rate-limiter")
     prefix = f"porch-test:{uuid.uuid4().hex}:"  # unique per test: concurrent runs never share buckets
     yield RedisRateLimiter(client, prefix)
     keys = list(client.scan_iter(prefix + "*"))
