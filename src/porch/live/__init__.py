@@ -14,6 +14,7 @@ connection per reader to the page's channel. The port is :class:`LiveHub`; adapt
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -45,6 +46,32 @@ class Delivery:
 
     seq: int
     event: CommentEvent | None  # None: events were dropped for this reader; it should reload
+
+
+class DeliveryQueue:
+    """A reader's bounded queue, on its event loop. When a slow reader's queue is full, the oldest
+    delivery makes way for one ``Delivery(event=None)`` (reload) and nothing more is queued until the
+    reader has taken that: unbounded memory never, a silently lost event never."""
+
+    def __init__(self, size: int):
+        self._queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=size)
+        self._overflowed = False
+
+    def put(self, delivery: Delivery) -> None:
+        if self._overflowed:
+            return
+        if self._queue.full():
+            self._overflowed = True
+            self._queue.get_nowait()
+            self._queue.put_nowait(Delivery(seq=delivery.seq, event=None))
+            return
+        self._queue.put_nowait(delivery)
+
+    async def get(self) -> Delivery:
+        delivery = await self._queue.get()
+        if delivery.event is None:
+            self._overflowed = False
+        return delivery
 
 
 class LiveUnavailable(Exception):

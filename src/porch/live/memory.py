@@ -16,7 +16,7 @@ import itertools
 import threading
 from collections import OrderedDict, defaultdict, deque
 
-from porch.live import CommentEvent, Delivery, channel_of
+from porch.live import CommentEvent, Delivery, DeliveryQueue, channel_of
 
 QUEUE_SIZE = 256
 REPLAY_SIZE = 64       # events kept per page for readers who reconnect
@@ -28,36 +28,22 @@ class MemorySubscription:
         self._hub = hub
         self._channel = channel
         self._loop = loop
-        self._queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=QUEUE_SIZE)
-        self._overflowed = False
+        self._queue = DeliveryQueue(QUEUE_SIZE)
         self.closed = False
 
     def deliver(self, delivery: Delivery) -> None:
         """From any thread."""
         try:
-            self._loop.call_soon_threadsafe(self._put, delivery)
+            self._loop.call_soon_threadsafe(self._queue.put, delivery)
         except RuntimeError:
             # The subscriber's loop has closed (server shutting down): nobody is listening.
             self.close()
-
-    def _put(self, delivery: Delivery) -> None:
-        if self._overflowed:
-            return
-        if self._queue.full():
-            self._overflowed = True
-            self._queue.get_nowait()
-            self._queue.put_nowait(Delivery(seq=delivery.seq, event=None))
-            return
-        self._queue.put_nowait(delivery)
 
     async def ready(self) -> None:
         return None  # registered with the hub on subscribe: nothing published since is missed
 
     async def next(self) -> Delivery:
-        delivery = await self._queue.get()
-        if delivery.event is None:
-            self._overflowed = False
-        return delivery
+        return await self._queue.get()
 
     def close(self) -> None:
         if not self.closed:
@@ -104,7 +90,7 @@ class MemoryHub:
                     missed.append(Delivery(seq=after, event=None))  # too much was missed: reload
                 missed += [d for d in self._recent.get(channel, ()) if d.seq > after]
         for delivery in missed:
-            subscription._put(delivery)
+            subscription._queue.put(delivery)
         return subscription
 
     def subscriber_count(self, site_id: int, thread_key: str) -> int:

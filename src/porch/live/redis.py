@@ -26,7 +26,7 @@ from typing import Any
 import redis
 import redis.asyncio
 
-from porch.live import CommentEvent, Delivery, LiveUnavailable, channel_of
+from porch.live import CommentEvent, Delivery, DeliveryQueue, LiveUnavailable, channel_of
 from porch.live.codec import decode_event, encode_event
 
 logger = logging.getLogger(__name__)
@@ -62,8 +62,7 @@ class RedisSubscription:
     def __init__(self, listener: _Listener, channel: str, after: int | None):
         self._listener = listener
         self.channel = channel
-        self._queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=QUEUE_SIZE)
-        self._overflowed = False
+        self._queue = DeliveryQueue(QUEUE_SIZE)
         self._pending: list[Delivery] | None = []  # live messages that arrive while the replay is read
         self._floor = after or 0  # deliveries at or below this seq were replayed (or predate the reader)
         self._started = asyncio.ensure_future(self._start(after))
@@ -98,21 +97,11 @@ class RedisSubscription:
         if delivery.event is not None and delivery.seq <= self._floor:
             return  # already replayed
         self._floor = max(self._floor, delivery.seq)
-        if self._overflowed:
-            return
-        if self._queue.full():
-            self._overflowed = True
-            self._queue.get_nowait()
-            self._queue.put_nowait(Delivery(seq=delivery.seq, event=None))
-            return
-        self._queue.put_nowait(delivery)
+        self._queue.put(delivery)
 
     async def next(self) -> Delivery:
         await self.ready()
-        delivery = await self._queue.get()
-        if delivery.event is None:
-            self._overflowed = False
-        return delivery
+        return await self._queue.get()
 
     def close(self) -> None:
         if not self.closed:
