@@ -245,19 +245,7 @@ class InboxRepository:
             )
         query = query.order_by(ic.c.last_activity_at.desc(), ic.c.thread_id.desc()).limit(limit)
         return [
-            ThreadRow(
-                thread_id=r.id,
-                site_id=r.site_id,
-                site_key=r.site_key,
-                site_name=r.site_name,
-                site_origins=tuple(r.origins or ()),
-                uri=r.uri,
-                title=r.title,
-                comment_count=r.comment_count,
-                activity=_aware(r.activity),
-                last_read_comment_id=r.last_read_comment_id,
-                follow_state=FollowState.FOLLOW.value if r.follower else None,
-            )
+            _thread_row(r, r.last_read_comment_id, FollowState.FOLLOW.value if r.follower else None)
             for r in self._db.execute(query)
         ]
 
@@ -372,7 +360,7 @@ class InboxRepository:
         ).first()
 
 
-def _discovered(r: Any) -> ThreadRow:
+def _thread_row(r: Any, last_read_comment_id: int | None, follow_state: str | None) -> ThreadRow:
     return ThreadRow(
         thread_id=r.id,
         site_id=r.site_id,
@@ -383,9 +371,13 @@ def _discovered(r: Any) -> ThreadRow:
         title=r.title,
         comment_count=r.comment_count,
         activity=_aware(r.activity),
-        last_read_comment_id=None,
-        follow_state=None,
+        last_read_comment_id=last_read_comment_id,
+        follow_state=follow_state,
     )
+
+
+def _discovered(r: Any) -> ThreadRow:
+    return _thread_row(r, None, None)
 
 
 def _aware(moment: Any) -> datetime:
