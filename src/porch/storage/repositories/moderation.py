@@ -353,17 +353,10 @@ class ModerationRepository:
         now: datetime,
     ) -> None:
         self._db.execute(
-            insert(comment_screenings).values(
-                site_id=site_id,
-                thread_id=thread_id,
-                person_id=person_id,
-                fingerprint=fingerprint,
-                remote_addr=remote_addr,
-                outcome=outcome,
-                reasons=reasons,
-                created_at=now,
-            )
-        )
+            _ADD_SCREENING,
+            {"s_site_id": site_id, "s_thread_id": thread_id, "s_person_id": person_id, "s_fingerprint": fingerprint,
+             "s_remote_addr": remote_addr, "s_outcome": outcome, "s_reasons": reasons, "now": now},
+        )  # fmt: skip
 
     def same_text_since(self, site_id: int, fingerprint: str, since: datetime) -> list[Screening]:
         rows = self._db.execute(_SAME_TEXT_SINCE, {"site_id": site_id, "fingerprint": fingerprint, "since": since})
@@ -436,6 +429,11 @@ class ModerationRepository:
 
 # The screening pipeline's reads run on every post, inside the write turn: built once, with bind
 # parameters, instead of building (and cache-keying) a new statement each time.
+_ADD_SCREENING = insert(comment_screenings).values(
+    site_id=bindparam("s_site_id"), thread_id=bindparam("s_thread_id"), person_id=bindparam("s_person_id"),
+    fingerprint=bindparam("s_fingerprint"), remote_addr=bindparam("s_remote_addr"), outcome=bindparam("s_outcome"),
+    reasons=bindparam("s_reasons"), created_at=bindparam("now"),
+)  # fmt: skip
 _IS_TRUSTED = select(trusted_people.c.person_id).where(
     trusted_people.c.site_id == bindparam("site_id"), trusted_people.c.person_id == bindparam("person_id")
 )

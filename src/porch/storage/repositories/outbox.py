@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -29,6 +29,24 @@ def _job(row: Any) -> OutboxJob:
     )
 
 
+def _enqueue_statement(builder: Any) -> Any:
+    # RETURNING, not rowcount: psycopg reports a rowcount of 1 for an insert that did nothing.
+    return (
+        builder(outbox_jobs)
+        .values(
+            kind=bindparam("job_kind"), idempotency_key=bindparam("job_key"), payload=bindparam("job_payload"),
+            site_id=bindparam("job_site_id"), status=JobStatus.PENDING.value, attempts=0,
+            run_after=bindparam("now"), created_at=bindparam("now"),
+        )
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(outbox_jobs.c.id)
+    )  # fmt: skip
+
+
+# Built once per dialect: every post enqueues a job, and building the statement cost more than running it.
+_ENQUEUE = {"postgresql": _enqueue_statement(pg_insert), "sqlite": _enqueue_statement(sqlite_insert)}
+
+
 class OutboxRepository:
     def __init__(self, connection: Connection):
         self._db = connection
@@ -37,20 +55,8 @@ class OutboxRepository:
         self, *, kind: str, key: str, payload: dict[str, Any], now: datetime, site_id: int | None = None
     ) -> bool:
         """Add a job unless one with ``key`` exists (then nothing happens); True when added."""
-        values = {
-            "kind": kind, "idempotency_key": key, "payload": payload, "site_id": site_id,
-            "status": JobStatus.PENDING.value, "attempts": 0, "run_after": now, "created_at": now,
-        }
-        dialect = self._db.dialect.name
-        builder = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = (
-            builder(outbox_jobs)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(outbox_jobs.c.id)
-        )
-        # RETURNING, not rowcount: psycopg reports a rowcount of 1 for an insert that did nothing.
-        return self._db.execute(statement).first() is not None
+        values = {"job_kind": kind, "job_key": key, "job_payload": payload, "job_site_id": site_id, "now": now}
+        return self._db.execute(_ENQUEUE[self._db.dialect.name], values).first() is not None
 
     def claim(self, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxJob]:
         """Take up to ``limit`` due jobs for ``worker`` until ``now + lease``.

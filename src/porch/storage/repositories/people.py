@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from porch.domain.inbox import handle_of
 from porch.domain.people import Person
@@ -19,6 +19,13 @@ def _person(row: Any) -> Person:
         created_at=row.created_at,
     )
 
+# Built once (an anonymous commenter's first comment adds a person on the posting path).
+_ADD = insert(people).values(
+    display_name=bindparam("display_name"), handle=bindparam("handle"), website=bindparam("website"),
+    browser_key=bindparam("browser_key"), created_at=bindparam("now"),
+).returning(*people.c)  # fmt: skip
+_BY_BROWSER_KEY = select(people).where(people.c.browser_key == bindparam("browser_key"))
+
 
 class PersonRepository:
     def __init__(self, connection: Connection):
@@ -30,16 +37,10 @@ class PersonRepository:
 
     def add(self, *, display_name: str, website: str | None, now: datetime, browser_key: str | None = None) -> Person:
         row = self._db.execute(
-            insert(people)
-            .values(
-                display_name=display_name,
-                handle=handle_of(display_name),
-                website=website,
-                browser_key=browser_key,
-                created_at=now,
-            )
-            .returning(*people.c)
-        ).one()
+            _ADD,
+            {"display_name": display_name, "handle": handle_of(display_name), "website": website,
+             "browser_key": browser_key, "now": now},
+        ).one()  # fmt: skip
         return _person(row)
 
     def find_by_email(self, email: str) -> tuple[Person, bool] | None:
@@ -52,7 +53,7 @@ class PersonRepository:
         return (_person(row), row.verified_at is not None) if row else None
 
     def find_by_browser_key(self, browser_key: str) -> Person | None:
-        row = self._db.execute(select(people).where(people.c.browser_key == browser_key)).first()
+        row = self._db.execute(_BY_BROWSER_KEY, {"browser_key": browser_key}).first()
         return _person(row) if row else None
 
     def add_email(self, person_id: int, email: str, *, verified_at: datetime | None = None) -> None:

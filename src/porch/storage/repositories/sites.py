@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from porch.domain.sites import Site, SiteSettings
 from porch.storage.schema import site_roles, sites
@@ -21,6 +21,11 @@ def _site(row: Any) -> Site:
     )
 
 
+# Built once: every post and read looks its site up by key, and building the statement per call
+# (coercions, cache key) costs several times more than running it.
+_BY_KEY = select(sites).where(sites.c.key == bindparam("key"))
+
+
 class SiteRepository:
     def __init__(self, connection: Connection):
         self._db = connection
@@ -34,7 +39,7 @@ class SiteRepository:
         return _site(row)
 
     def get_by_key(self, key: str) -> Site | None:
-        row = self._db.execute(select(sites).where(sites.c.key == key)).first()
+        row = self._db.execute(_BY_KEY, {"key": key}).first()
         return _site(row) if row else None
 
     def get_by_name(self, name: str) -> Site | None:

@@ -39,13 +39,25 @@ _STAMP = (
     .where(sites.c.key == bindparam("site_key"))
 )
 
+_BY_KEY = select(threads).where(threads.c.site_id == bindparam("site_id"), threads.c.key == bindparam("key"))
+_ADD = insert(threads).values(
+    site_id=bindparam("site_id"), key=bindparam("key"), uri=bindparam("uri"), title=bindparam("title"),
+    created_at=bindparam("now"), comment_count=0, closed=False,
+).returning(*threads.c)  # fmt: skip
+_ADD_TO_COUNT = (
+    update(threads)
+    .where(threads.c.id == bindparam("thread_id"))
+    .values(comment_count=threads.c.comment_count + bindparam("delta"))
+)
+_ADD_TO_COUNT_AT = _ADD_TO_COUNT.values(last_comment_at=bindparam("now"))
+
 
 class ThreadRepository:
     def __init__(self, connection: Connection):
         self._db = connection
 
     def get_by_key(self, site_id: int, key: str) -> Thread | None:
-        row = self._db.execute(select(threads).where(threads.c.site_id == site_id, threads.c.key == key)).first()
+        row = self._db.execute(_BY_KEY, {"site_id": site_id, "key": key}).first()
         return _thread(row) if row else None
 
     def stamp(self, site_key: str, key: str) -> tuple[Site, Thread | None, int | None] | None:
@@ -95,11 +107,7 @@ class ThreadRepository:
         try:
             with self._db.begin_nested():
                 row = self._db.execute(
-                    insert(threads)
-                    .values(
-                        site_id=site_id, key=key, uri=uri, title=title, created_at=now, comment_count=0, closed=False
-                    )
-                    .returning(*threads.c)
+                    _ADD, {"site_id": site_id, "key": key, "uri": uri, "title": title, "now": now}
                 ).one()
             return _thread(row)
         except IntegrityError:
@@ -118,7 +126,7 @@ class ThreadRepository:
         return {row.key: row.comment_count for row in rows}
 
     def add_to_count(self, thread_id: int, delta: int, *, now: datetime | None = None) -> None:
-        values: dict[str, Any] = {"comment_count": threads.c.comment_count + delta}
         if now is not None and delta > 0:
-            values["last_comment_at"] = now
-        self._db.execute(update(threads).where(threads.c.id == thread_id).values(**values))
+            self._db.execute(_ADD_TO_COUNT_AT, {"thread_id": thread_id, "delta": delta, "now": now})
+        else:
+            self._db.execute(_ADD_TO_COUNT, {"thread_id": thread_id, "delta": delta})
