@@ -431,3 +431,43 @@ def test_a_weekly_digest_waits_a_week_and_speaks_the_sites_language(
     assert "Diese E-Mails abbestellen: http://porch.test/notifications/unsubscribe?token=" in digest.text
     names = [line.split(":", 1)[0].lower() for line in digest.raw_header_lines if not line[:1].isspace()]
     assert "bcc" not in names and digest.rcpt_tos == ("carma@example.org",)
+
+
+def test_a_comment_that_tells_nobody_is_settled_without_a_write_turn_and_one_that_tells_someone_is_not(
+    client: TestClient, ctx: Context, sink: SmtpSink, worker: OutboxWorker, engine: Engine
+) -> None:
+    """The fan-out asks first, in a read transaction, whether anyone could hear of the comment (a
+    webhook, a subscriber, the site's staff): posters wait for the write turn, so an event that
+    tells nobody must not take it."""
+    from sqlalchemy import event
+
+    from porch.services.notifications import fan_out_comment_event
+    from porch.services.outbox import claim_due_jobs
+
+    site = make_site(ctx)
+    post_comment(client, site, "Nobody follows this yet", name="William")
+    (job,) = claim_due_jobs(ctx, worker="test", lease=timedelta(minutes=5), limit=10)
+    in_write_turn: list[str] = []
+
+    def note_writes(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if connection.get_execution_options().get("porch_write"):
+            in_write_turn.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note_writes)
+    try:
+        detail = fan_out_comment_event(ctx, job)
+    finally:
+        event.remove(engine, "before_cursor_execute", note_writes)
+    assert (detail, in_write_turn) == ("nobody to tell", [])
+
+    add_user(ctx, "owner@example.org", PASSWORD, is_admin=False, name="Carma")
+    grant_site_role(ctx, site.id, "owner@example.org", "owner")
+    post_comment(client, site, "Now somebody is listening", name="William")
+    deliver(worker)
+    (mail,) = sink.received
+    assert mail.rcpt_tos == ("owner@example.org",) and "Now somebody is listening" in mail.text
+    with engine.connect() as connection:
+        statuses = connection.execute(select(outbox_jobs.c.kind, outbox_jobs.c.status)).all()
+    assert sorted(map(tuple, statuses)) == [
+        ("comment_event", "delivered"), ("comment_event", "pending"), ("mail", "delivered")
+    ]  # the first still claimed by "test" (its lease runs), the second fanned out and recorded with its mail

@@ -80,6 +80,8 @@ def fan_out_comment_event(ctx: Context, job: OutboxJob) -> str:
     """Turn one comment event into its mail and webhook jobs (idempotent: safe to run twice)."""
     now = ctx.clock()
     event = str(job.payload["event"])
+    if not _anyone_to_tell(ctx, job, event):
+        return "nobody to tell"
     with ctx.uow(write=True) as uow:
         comment = uow.comments.get(int(job.payload["comment_id"]))
         if comment is None:
@@ -101,6 +103,29 @@ def fan_out_comment_event(ctx: Context, job: OutboxJob) -> str:
             mails += _ask_for_confirmation(ctx, uow, str(job.payload["subscribe_email"]), site, now)
         uow.commit()
     return f"{mails} mail(s), {hooks} webhook(s) queued"
+
+
+def _anyone_to_tell(ctx: Context, job: OutboxJob, event: str) -> bool:
+    """Whether the event may concern anyone, asked in a read transaction: most comments on most
+    sites tell nobody, and the write turn every poster waits for is not taken for them. Errs on the
+    side of yes (any webhook of the site, any staff of the roles below): the write path decides."""
+    if job.payload.get("subscribe_email"):
+        return True
+    with ctx.uow() as uow:
+        comment = uow.comments.get(int(job.payload["comment_id"]))
+        if comment is None:
+            return True  # the write path says so in the job's detail
+        thread = uow.threads.get(comment.thread_id)
+        assert thread is not None
+        topics: list[str] = []
+        roles: list[str] = []
+        if event in ("created", "approved") and comment.status == CommentStatus.PUBLISHED:  # _tell_about_published
+            topics = [f"thread:{thread.id}", f"site:{thread.site_id}"]
+            topics += [f"replies:{comment.parent_id}"] if comment.parent_id is not None else []
+            roles = ["owner"]
+        elif event == "created" and comment.status == CommentStatus.PENDING:  # _tell_moderators
+            roles = ["owner", "moderator"]
+        return _repo(uow).anyone_to_tell(thread.site_id, topics=topics, roles=roles)
 
 
 def _comment_url(thread: Thread, site: Site, comment: Comment) -> str:

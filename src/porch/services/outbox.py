@@ -63,11 +63,17 @@ def claim_due_jobs(ctx: Context, *, worker: str, lease: timedelta, limit: int) -
 
 def record_delivery(ctx: Context, job: OutboxJob, detail: str = "delivered") -> None:
     """The job's effect happened: never run it again."""
+    record_deliveries(ctx, [(job, detail)])
+
+
+def record_deliveries(ctx: Context, done: list[tuple[OutboxJob, str]]) -> None:
+    """These jobs' effects happened (each with its detail): never run them again. One transaction."""
     now = ctx.clock()
     with ctx.uow(write=True) as uow:
         repository = outbox(uow)
-        repository.add_attempt(job.id, now=now, ok=True, detail=detail)
-        repository.mark_delivered(job.id, now, payload=_kept_payload(job))
+        for job, detail in done:
+            repository.add_attempt(job.id, now=now, ok=True, detail=detail)
+            repository.mark_delivered(job.id, now, payload=_kept_payload(job))
         uow.commit()
 
 

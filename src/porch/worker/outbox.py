@@ -30,6 +30,10 @@ from porch.services import notifications, outbox, webhooks
 from porch.services.analytics_rollups import ROLLUP_JOB, bring_every_site_up_to_date, run_rollup_job
 from porch.services.context import Context
 
+# Kinds whose whole effect is inside the database and idempotent (running one twice changes nothing
+# more): recorded together at the end of a round.
+INTERNAL_KINDS = frozenset({"comment_event", ROLLUP_JOB})
+
 log = logging.getLogger("porch.worker")
 Handler = Callable[[Context, OutboxJob], str]
 
@@ -102,8 +106,20 @@ class OutboxWorker:
             self.ctx, worker=self.name, lease=timedelta(seconds=self.options.lease_seconds),
             limit=self.options.batch_size,
         )
+        # Jobs whose whole effect is in this database (fan-outs: idempotent inserts) are recorded
+        # together at the end of the round, one write transaction for all; a crash before it runs
+        # them again, which nobody outside can see. Mail and webhooks are recorded one by one,
+        # straight after their effect, so a crash repeats at most one.
+        done_inside: list[tuple[OutboxJob, str]] = []
         for job in jobs:
-            self._deliver(job)
+            detail = self._deliver(job)
+            if detail is not None:
+                if job.kind in INTERNAL_KINDS:
+                    done_inside.append((job, detail))
+                else:
+                    outbox.record_deliveries(self.ctx, [(job, detail)])
+        if done_inside:
+            outbox.record_deliveries(self.ctx, done_inside)
         return len(jobs)
 
     def run_until_idle(self, max_rounds: int = 100) -> int:
@@ -116,7 +132,8 @@ class OutboxWorker:
                 break
         return total
 
-    def _deliver(self, job: OutboxJob) -> None:
+    def _deliver(self, job: OutboxJob) -> str | None:
+        """Run the job's handler: its detail, or None when it failed (the failure is recorded)."""
         handler = self.handlers.get(job.kind)
         try:
             if handler is None:
@@ -128,10 +145,10 @@ class OutboxWorker:
                 self.ctx, job, error, first_retry=timedelta(seconds=self.options.first_retry_seconds)
             )
             log.warning("outbox job %s (%s) failed%s: %s", job.id, job.kind, "" if retried else " for good", error)
-            return
-        # The effect happened before this line; a crash right here means the job runs again after
-        # its lease, and the receiver sees the same Message-ID / delivery key twice.
-        outbox.record_delivery(self.ctx, job, detail)
+            return None
+        # The effect happened before the caller records it; a crash in between means the job runs
+        # again after its lease, and the receiver sees the same Message-ID / delivery key twice.
+        return detail
 
     def run_until(self, stop: threading.Event) -> None:
         """Loop until ``stop`` is set. When there was nothing to do it waits ``poll_seconds``, or less:

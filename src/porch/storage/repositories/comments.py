@@ -35,6 +35,9 @@ _ADD = (
     .returning(*_COMMENT_COLUMNS)
 )
 
+_GET = select(*_COMMENT_COLUMNS).where(comments.c.id == bindparam("comment_id"))
+_GET_FOR_UPDATE = _GET.with_for_update()
+
 
 def _comment(row: Any) -> Comment:
     return Comment(
@@ -84,10 +87,7 @@ class CommentRepository:
         return _comment(row)
 
     def get(self, comment_id: int, *, lock: bool = False) -> Comment | None:
-        query = select(*_COMMENT_COLUMNS).where(comments.c.id == comment_id)
-        if lock:
-            query = query.with_for_update()
-        row = self._db.execute(query).first()
+        row = self._db.execute(_GET_FOR_UPDATE if lock else _GET, {"comment_id": comment_id}).first()
         return _comment(row) if row else None
 
     def edit_token_hash(self, comment_id: int) -> str | None:

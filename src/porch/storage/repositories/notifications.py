@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -21,6 +21,22 @@ from porch.storage.schema import (
     signing_keys,
     site_roles,
     threads,
+    webhooks,
+)
+
+# Built once: the outbox worker asks it of every new comment, and nearly always hears "nobody".
+_ANYONE_TO_TELL = select(
+    or_(
+        exists().where(webhooks.c.site_id == bindparam("site_id")),
+        exists().where(
+            mail_subscriptions.c.topic.in_(bindparam("topics", expanding=True)),
+            mail_subscriptions.c.active.is_(True),
+            mail_subscriptions.c.frequency == "instant",
+        ),
+        exists().where(
+            site_roles.c.site_id == bindparam("site_id"), site_roles.c.role.in_(bindparam("roles", expanding=True))
+        ),
+    )
 )
 
 
@@ -115,6 +131,12 @@ class NotificationRepository:
             select(mail_subscriptions).where(mail_subscriptions.c.email == email, mail_subscriptions.c.topic == topic)
         ).first()
         return _subscription(row) if row else None
+
+    def anyone_to_tell(self, site_id: int, *, topics: list[str], roles: list[str]) -> bool:
+        """Whether the site has a webhook, an instant subscriber to one of ``topics`` or staff in one
+        of ``roles``: when not, a comment event has nobody to tell (one query, no write turn)."""
+        found = self._db.execute(_ANYONE_TO_TELL, {"site_id": site_id, "topics": topics, "roles": roles}).scalar()
+        return bool(found)
 
     def subscribers(self, topic: str, *, frequency: str = "instant") -> list[str]:
         return list(

@@ -39,6 +39,7 @@ _STAMP = (
     .where(sites.c.key == bindparam("site_key"))
 )
 
+_GET = select(threads).where(threads.c.id == bindparam("thread_id"))
 _BY_KEY = select(threads).where(threads.c.site_id == bindparam("site_id"), threads.c.key == bindparam("key"))
 _ADD = insert(threads).values(
     site_id=bindparam("site_id"), key=bindparam("key"), uri=bindparam("uri"), title=bindparam("title"),
@@ -96,7 +97,7 @@ class ThreadRepository:
         return holders
 
     def get(self, thread_id: int) -> Thread | None:
-        row = self._db.execute(select(threads).where(threads.c.id == thread_id)).first()
+        row = self._db.execute(_GET, {"thread_id": thread_id}).first()
         return _thread(row) if row else None
 
     def get_or_add(self, *, site_id: int, key: str, uri: str, title: str, now: datetime) -> Thread:
