@@ -460,6 +460,22 @@ def test_a_comment_that_tells_nobody_is_settled_without_a_write_turn_and_one_tha
         event.remove(engine, "before_cursor_execute", note_writes)
     assert (detail, in_write_turn) == ("nobody to tell", [])
 
+    # The worker asks the same for its whole batch at once, and records the job as done.
+    second = post_comment(client, site, "Still nobody", name="William")
+    event.listen(engine, "before_cursor_execute", note_writes)
+    try:
+        deliver(worker)
+    finally:
+        event.remove(engine, "before_cursor_execute", note_writes)
+    assert [s for s in in_write_turn if "comments" in s or "webhooks" in s or "site_roles" in s] == []
+    with engine.connect() as connection:
+        settled = connection.execute(
+            select(outbox_jobs.c.status).where(
+                outbox_jobs.c.idempotency_key == f"comment:{second['comment']['id']}:created"
+            )
+        ).scalar_one()
+    assert settled == "delivered"
+
     add_user(ctx, "owner@example.org", PASSWORD, is_admin=False, name="Carma")
     grant_site_role(ctx, site.id, "owner@example.org", "owner")
     post_comment(client, site, "Now somebody is listening", name="William")
@@ -469,5 +485,6 @@ def test_a_comment_that_tells_nobody_is_settled_without_a_write_turn_and_one_tha
     with engine.connect() as connection:
         statuses = connection.execute(select(outbox_jobs.c.kind, outbox_jobs.c.status)).all()
     assert sorted(map(tuple, statuses)) == [
-        ("comment_event", "delivered"), ("comment_event", "pending"), ("mail", "delivered")
-    ]  # the first still claimed by "test" (its lease runs), the second fanned out and recorded with its mail
+        ("comment_event", "delivered"), ("comment_event", "delivered"), ("comment_event", "pending"),
+        ("mail", "delivered"),
+    ]  # the first still claimed by "test" (its lease runs); the others settled, one of them with its mail

@@ -111,8 +111,9 @@ class OutboxWorker:
         # them again, which nobody outside can see. Mail and webhooks are recorded one by one,
         # straight after their effect, so a crash repeats at most one.
         done_inside: list[tuple[OutboxJob, str]] = []
+        silent = notifications.comment_events_telling_nobody(self.ctx, jobs)
         for job in jobs:
-            detail = self._deliver(job)
+            detail = "nobody to tell" if job.id in silent else self._deliver(job)
             if detail is not None:
                 if job.kind in INTERNAL_KINDS:
                     done_inside.append((job, detail))

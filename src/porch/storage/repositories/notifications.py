@@ -24,6 +24,11 @@ from porch.storage.schema import (
     webhooks,
 )
 
+_COMMENT_AUDIENCES = (
+    select(comments.c.id, comments.c.parent_id, comments.c.status, comments.c.thread_id, threads.c.site_id)
+    .join(threads, threads.c.id == comments.c.thread_id)
+    .where(comments.c.id.in_(bindparam("comment_ids", expanding=True)))
+)
 # Built once: the outbox worker asks it of every new comment, and nearly always hears "nobody".
 _ANYONE_TO_TELL = select(
     or_(
@@ -131,6 +136,11 @@ class NotificationRepository:
             select(mail_subscriptions).where(mail_subscriptions.c.email == email, mail_subscriptions.c.topic == topic)
         ).first()
         return _subscription(row) if row else None
+
+    def comment_audiences(self, comment_ids: list[int]) -> dict[int, tuple[int | None, str, int, int]]:
+        """Comment id → (parent id, status, thread id, site id): what decides who may hear of it."""
+        rows = self._db.execute(_COMMENT_AUDIENCES, {"comment_ids": comment_ids})
+        return {row.id: (row.parent_id, row.status, row.thread_id, row.site_id) for row in rows}
 
     def anyone_to_tell(self, site_id: int, *, topics: list[str], roles: list[str]) -> bool:
         """Whether the site has a webhook, an instant subscriber to one of ``topics`` or staff in one
