@@ -7,7 +7,7 @@ PORT   ?= 8080
 DEMO_DB := var/porch.db
 
 .DEFAULT_GOAL := help
-.PHONY: help demo test test-sqlite lint bench bench-embed migrate serve clean embed chromium
+.PHONY: help demo test test-sqlite lint bench bench-embed migrate serve clean embed chromium wrk
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,16 @@ chromium: ## install /usr/bin/chromium for the browser tests (apt-get, as root) 
 		echo "*** the browser tests in tests/browser are skipped until it is there"; \
 	fi
 
+# The benchmarks load the servers with Debian's wrk.
+wrk: ## install wrk for the benchmarks (apt-get, as root) when missing
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's wrk for the benchmarks (apt-get)"; \
+		apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; \
+	else \
+		echo "*** wrk is missing: run 'sudo apt-get install wrk' (Debian/Ubuntu)"; exit 1; \
+	fi
+
 demo: $(VENV)/.installed ## set up, migrate var/porch.db, load the demo blog, serve http://127.0.0.1:8080
 	mkdir -p var
 	PORCH_DATABASE_URL=sqlite:///$(DEMO_DB) $(BIN)/porch demo --host $(HOST) --port $(PORT)
@@ -46,10 +56,10 @@ test-sqlite: $(VENV)/.installed-dev chromium ## the tests on SQLite only (no ser
 lint: $(VENV)/.installed-dev ## ruff
 	$(BIN)/ruff check src tests bench
 
-bench: $(VENV)/.installed-dev ## Porch vs Isso 0.14 vs the floor under wrk (a few minutes; bench/RESULTS.md)
+bench: $(VENV)/.installed-dev wrk ## Porch vs Isso 0.14 vs the floor under wrk (a few minutes; bench/RESULTS.md)
 	$(BIN)/python bench/compare_isso.py $(BENCH_ARGS)
 
-bench-quick: $(VENV)/.installed-dev ## the same comparison in about a minute
+bench-quick: $(VENV)/.installed-dev wrk ## the same comparison in about a minute
 	$(BIN)/python bench/compare_isso.py --quick $(BENCH_ARGS)
 
 bench-inbox: $(VENV)/.installed-dev ## 100, 1,000 and 10,000 conversations across 100 sites: inbox statements, plan and latency, both databases
