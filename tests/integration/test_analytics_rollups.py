@@ -173,9 +173,9 @@ def test_incremental_rollups_equal_measuring_from_scratch(
     for batch in later:
         for op in batch:
             site.apply(op)
-        run = bring_rollups_up_to_date(ctx, site.site.id)
+        run = bring_rollups_up_to_date(ctx, site.site.id, threads_per_transaction=1)
         assert not run.whole_site or any(op[0] == "owner" for op in batch)
-        _assert_same(ctx, site.site.id)  # rolled thread by thread
+        _assert_same(ctx, site.site.id)  # rolled thread by thread, one write transaction each
     incremental, _ = _comparable(ctx, site.site.id)
     refresh_rollups(ctx, site.site.id)
     assert _comparable(ctx, site.site.id)[0] == incremental  # the same as rolling it all again
@@ -226,6 +226,35 @@ def test_posting_moderating_and_voting_through_the_api_keeps_rollups_right(
     assert (run.threads, run.people) == (1, 0)
     _assert_same(ctx, site.id)
     assert _comparable(ctx, site.id)[0]["votes"] == 1
+
+
+def test_a_catch_up_over_many_threads_takes_a_few_threads_per_write_transaction(
+    client: TestClient, ctx: Context, clock: Clock, engine: Any
+) -> None:
+    """Posters wait through each write transaction: a busy minute spread over many threads is rolled
+    a few threads at a time, and the result is the same as measuring from scratch."""
+    from sqlalchemy import event
+
+    site = make_site(ctx)
+    for n in range(9):
+        post_comment(client, site, f"Opening {n}", uri=f"/post-{n}", name=f"Reader {n}")
+    assert bring_rollups_up_to_date(ctx, site.id).whole_site
+    clock.advance(hours=1)
+    for n in range(5):
+        post_comment(client, site, f"Back on {n}", uri=f"/post-{n}", name=f"Reader {n + 1}")
+    rolls_per_transaction: list[int] = []
+
+    def note(connection: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if statement.startswith("DELETE FROM analytics_rollup_threads"):
+            rolls_per_transaction.append(len(parameters))  # forget_threads: one parameter per thread
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        run = bring_rollups_up_to_date(ctx, site.id, threads_per_transaction=2)
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert (run.whole_site, run.threads) == (False, 5)
+    assert rolls_per_transaction == [2, 2, 1]
+    _assert_same(ctx, site.id)
 
 
 @pytest.mark.parametrize("limit", [1, 100])

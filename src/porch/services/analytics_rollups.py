@@ -34,13 +34,19 @@ from porch.services.analytics_types import Contributor, DayActivity, ReplyEdge, 
 from porch.services.context import Context
 from porch.services.outbox import enqueue_job
 from porch.storage.repositories.analytics import AnalyticsRepository, WaitingComment
-from porch.storage.repositories.analytics_rollups import AnalyticsRollupRepository, CommentFact, PersonDeltas
+from porch.storage.repositories.analytics_rollups import (
+    AnalyticsRollupRepository,
+    CommentFact,
+    DirtyThreads,
+    PersonDeltas,
+)
 from porch.storage.unit_of_work import UnitOfWork
 
 # Roll the whole site again rather than thread by thread past this share of its threads (or count).
 log = logging.getLogger("porch.analytics")
 
 WHOLE_SITE_SHARE = 0.25
+THREADS_PER_TRANSACTION = 20
 WHOLE_SITE_MIN_THREADS = 200
 
 
@@ -54,23 +60,59 @@ class RollupRun:
     days: int
 
 
-def bring_rollups_up_to_date(ctx: Context, site_id: int) -> RollupRun:
-    """Roll the threads whose comments changed since the last roll, and the people and days they touch."""
+def bring_rollups_up_to_date(
+    ctx: Context, site_id: int, *, threads_per_transaction: int = THREADS_PER_TRANSACTION
+) -> RollupRun:
+    """Roll the threads whose comments changed since the last roll, and the people and days they touch.
+
+    A few threads per write transaction: posters wait through every write transaction, and a busy
+    site's minute of comments spread over many threads would otherwise hold them for seconds. Each
+    thread's rollup is whole after its transaction (its rows, its people's and days' numbers), so a
+    reader between two of them sees some threads rolled and others still to roll, as at any time.
+    """
     with ctx.uow() as uow:
         repo = AnalyticsRollupRepository(uow.connection)
         owners = repo.owners(site_id)
-        current = repo.rolled_owners(site_id) == owners and not repo.dirty_threads(site_id)
-    if current:
+        rolled_owners = repo.rolled_owners(site_id)
+        dirty = repo.dirty_threads(site_id)
+    if rolled_owners == owners and not dirty:
         return RollupRun(whole_site=False, threads=0, people=0, days=0)
+    if rolled_owners != owners or _too_many(dirty):
+        return _roll_in_one_transaction(ctx, site_id)
+    vanished = set(dirty.vanished)
+    touched = dirty.changed + dirty.vanished  # as they were: threads dirtied meanwhile wait for the next round
+    runs = []
+    for start in range(0, len(touched), threads_per_transaction):
+        chunk = touched[start:start + threads_per_transaction]
+        with ctx.uow(write=True) as uow:
+            repo = AnalyticsRollupRepository(uow.connection)
+            repo.lock_site(site_id)
+            if repo.owners(site_id) != owners:  # changed meanwhile: every thread's authors may have too
+                break
+            runs.append(_roll_threads(repo, site_id, [t for t in chunk if t not in vanished],
+                                      [t for t in chunk if t in vanished]))  # fmt: skip
+            repo.mark_rolled(site_id, owners, ctx.clock())
+            uow.commit()
+    else:
+        return RollupRun(whole_site=False, threads=sum(r.threads for r in runs), people=sum(r.people for r in runs),
+                         days=sum(r.days for r in runs))  # fmt: skip
+    return _roll_in_one_transaction(ctx, site_id)
+
+
+def _too_many(dirty: DirtyThreads) -> bool:
+    return len(dirty.changed) + len(dirty.vanished) > max(WHOLE_SITE_MIN_THREADS, WHOLE_SITE_SHARE * dirty.total)
+
+
+def _roll_in_one_transaction(ctx: Context, site_id: int) -> RollupRun:
+    """Under the site's lock, look again and roll what is still needed in one transaction: the whole
+    site in one pass when it was never rolled, its owners changed or most threads moved (an import),
+    else the dirty threads."""
     with ctx.uow(write=True) as uow:
         repo = AnalyticsRollupRepository(uow.connection)
         repo.lock_site(site_id)  # then look again: a concurrent reader may have rolled it meanwhile
         owners = repo.owners(site_id)
         dirty = repo.dirty_threads(site_id)
-        whole = repo.rolled_owners(site_id) != owners or (
-            len(dirty.changed) + len(dirty.vanished) > max(WHOLE_SITE_MIN_THREADS, WHOLE_SITE_SHARE * dirty.total)
-        )
-        if whole:
+        if repo.rolled_owners(site_id) != owners or _too_many(dirty):
             run = _roll_site(repo, site_id, dirty.total)
         elif dirty:
             run = _roll_threads(repo, site_id, dirty.changed, dirty.vanished)
