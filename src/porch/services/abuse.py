@@ -8,12 +8,12 @@ what they need from storage and the rate limiter, and logs every decision with i
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from porch.domain import abuse
-from porch.domain.bans import Visitor, WordAction, check_not_banned, matching_words
+from porch.domain.bans import Ban, Visitor, WordAction, WordRule, check_not_banned, matching_words
 from porch.domain.comments import CommentStatus
 from porch.domain.moderation import InitialDecision
 from porch.domain.people import Person, normalise_email
@@ -27,6 +27,21 @@ from porch.storage.repositories.moderation import ModerationRepository
 from porch.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger("porch.abuse")
+
+
+@dataclass(frozen=True)
+class SiteRules:
+    """A site's active bans and word rules. They are configuration: ``post_comment`` reads them
+    before taking the write turn, and a post racing a change to them sees one state or the other,
+    as it would had it arrived a moment earlier or later."""
+
+    bans: list[Ban]
+    words: list[WordRule]
+
+
+def read_site_rules(uow: UnitOfWork, site_id: int, now: datetime) -> SiteRules:
+    repo = ModerationRepository(uow.connection)
+    return SiteRules(bans=repo.active_bans(site_id, now), words=repo.word_rules(site_id))
 
 
 class Submission(Protocol):
@@ -57,8 +72,10 @@ def check_comment_allowed(
     is_moderator: bool,
     now: datetime,
     opinions: SpamOpinions | None = None,
+    rules: SiteRules | None = None,
 ) -> InitialDecision:
     """Refuse (raise) or let through a new comment, possibly holding it; records what was decided.
+    ``rules``: the site's bans and word rules if the caller read them already (else read here).
 
     Raises Forbidden (honeypot, ban), RateLimited (429), Conflict (duplicate, 409) or InvalidInput
     (a blocked word); otherwise returns the decision to store the comment with.
@@ -69,7 +86,10 @@ def check_comment_allowed(
         if is_moderator:
             decided = decision  # moderators are not screened: they are the ones who would review it
         else:
-            decided = _screen(repo, limiter, site, thread, person, requester, new, body, html, decision, now, opinions)
+            rules = rules or read_site_rules(uow, site.id, now)
+            decided = _screen(
+                repo, limiter, site, thread, person, requester, new, body, html, decision, now, opinions, rules
+            )
     except PorchError as refused:
         log.warning("refused comment: %s (%s) %s", refused.code, refused.detail, where)
         raise
@@ -102,6 +122,7 @@ def _screen(
     decision: InitialDecision,
     now: datetime,
     opinions: SpamOpinions | None,
+    site_rules: SiteRules,
 ) -> InitialDecision:
     abuse.check_honeypot(new.honeypot)
     emails = set(repo.emails_of(person.id))
@@ -110,7 +131,7 @@ def _screen(
     if requester.account is not None:
         emails.add(requester.account.email)
     visitor = Visitor(person_id=person.id, emails=tuple(sorted(emails)), remote_addr=requester.remote_addr)
-    check_not_banned(repo.active_bans(site.id, now), visitor, site_name=site.name, now=now)
+    check_not_banned(site_rules.bans, visitor, site_name=site.name, now=now)
     # Rate limits screen what arrives over the network; in-process callers (no address: the demo
     # loader, the benchmark, scripts) replay history at its own pace. Duplicates are refused from
     # everyone: the demo's seed holds a real double submission, and the loader is told as a reader is.
@@ -124,7 +145,7 @@ def _screen(
         raise Conflict(
             "you have just posted this same comment; it was not stored a second time", code="duplicate_comment"
         )
-    rules = repo.word_rules(site.id)
+    rules = site_rules.words
     if blocked := matching_words(rules, body, WordAction.BLOCK):
         raise InvalidInput(
             f"body: this site does not accept comments containing {', '.join(map(repr, blocked))}",

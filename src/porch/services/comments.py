@@ -22,7 +22,7 @@ from porch.domain.votes import check_vote
 from porch.errors import Conflict, ErrorList, Forbidden, InvalidInput, NotFound, Unauthenticated
 from porch.live import CommentEvent
 from porch.services import notifications
-from porch.services.abuse import check_comment_allowed
+from porch.services.abuse import check_comment_allowed, read_site_rules
 from porch.services.context import Context, new_token, token_hash
 from porch.services.inbox_index import note_edited_comment, note_new_comment, note_thread_changed
 from porch.services.requesters import Requester, check_origin, is_moderator
@@ -84,23 +84,28 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
     prepared_html = render_markdown(unchecked) if len(unchecked) <= PRE_RENDER_MAX_LENGTH else None
 
     opinions = _spam_opinions(ctx, new, uri, requester)  # before the write lock: it may ask Akismet
-    with ctx.uow(write=True) as uow:
+    # The site and its bans and word rules are configuration, read before the write turn too: a post
+    # racing a change to them sees one state or the other, as if it had come a moment earlier or later.
+    # (The thread, the person and the duplicate check are read under the turn: they move with posts.)
+    with ctx.uow() as uow:
         site = get_site(uow, new.site_key)
-        check_origin(site, requester)
-        body = check_body(new.body, max_length=site.settings.max_comment_length, errors=errors)
-        author: AuthorInput | None = None
-        if requester.account is None:
-            if not site.settings.allow_anonymous:
-                raise Unauthenticated("this site asks commenters to sign in first", code="sign_in_required")
-            author = check_author(
-                new.author_name,
-                new.author_email,
-                new.author_website,
-                require_name=site.settings.require_name,
-                errors=errors,
-            )
-        errors.raise_if_any()
+        rules = read_site_rules(uow, site.id, now)
+    check_origin(site, requester)
+    body = check_body(new.body, max_length=site.settings.max_comment_length, errors=errors)
+    author: AuthorInput | None = None
+    if requester.account is None:
+        if not site.settings.allow_anonymous:
+            raise Unauthenticated("this site asks commenters to sign in first", code="sign_in_required")
+        author = check_author(
+            new.author_name,
+            new.author_email,
+            new.author_website,
+            require_name=site.settings.require_name,
+            errors=errors,
+        )
+    errors.raise_if_any()
 
+    with ctx.uow(write=True) as uow:
         thread = uow.threads.get_or_add(
             site_id=site.id, key=thread_key(uri, site.primary_origin), uri=uri, title=title, now=now
         )
@@ -134,6 +139,7 @@ def post_comment(ctx: Context, new: NewComment, requester: Requester, *, now: da
             is_moderator=moderator,
             now=now,
             opinions=opinions,
+            rules=rules,
         )
         edit_token = new_token() if requester.account is None else None
         comment = uow.comments.add(
