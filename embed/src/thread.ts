@@ -19,6 +19,7 @@ export class Widget implements RenderContext {
   cfg: Config
   t: I18n
   nodes = new Map<number, Node>()
+  authors = new Map<string, HTMLElement>()
   bodies?: HTMLElement[]
   sources = new Map<number, string>() // Markdown we posted in this page view, for editing
   maxDepth = 6
@@ -255,7 +256,7 @@ export class Widget implements RenderContext {
       const bodyEl = column.querySelector<HTMLElement>(':scope > .x')
       if (bodyEl) bodyEl.hidden = false
     }
-    const button = target.el.querySelector<HTMLElement>(`:scope > .bd > .cb > .ac [data-a=${mode}]`)
+    const button = target.el.querySelector<HTMLElement>(`:scope > .cb > .ac [data-a=${mode}]`)
     button?.setAttribute('aria-expanded', 'false')
     button?.focus()
   }
