@@ -20,7 +20,7 @@ const minifyCss = {
 // Only names that never meet JSON, query parameters, the DOM or a message key (en.ts) belong here.
 const internal = ['nodes', 'sources', 'maxDepth', 'windowSeconds', 'remaining', 'loaded', 'sortBar', 'refreshTimes',
   'permalink', 'formClosed', 'nameOf', 'mine', 'editable', 'myVote', 'showMore', 'setTotal',
-  'accountLine', 'proto', 'bodies', 'depth', 'box', 'list', 'markRead', 'auth', 'cfg',
+  'accountLine', 'proto', 'authors', 'bodies', 'depth', 'box', 'list', 'markRead', 'auth', 'cfg',
   'render', 'insert', 'update', 'live', 'posted', 'act', 'poll', 'load', 'root', 'statusLine', 'moreButton',
   'totalCount', 'nextPage', 'accountBox']
 

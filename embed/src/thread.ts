@@ -14,11 +14,13 @@ import CSS from './style.css'
 
 const SORTS: Sort[] = ['oldest', 'newest', 'best']
 const MAX_PERMALINK_PAGES = 20
+const COMMENT_HEIGHT = 150 // px: a comment of two short paragraphs, with its margin
 
 export class Widget implements RenderContext {
   cfg: Config
   t: I18n
   nodes = new Map<number, Node>()
+  authors = new Map<string, HTMLElement>()
   bodies?: HTMLElement[]
   sources = new Map<number, string>() // Markdown we posted in this page view, for editing
   maxDepth = 6
@@ -135,17 +137,19 @@ export class Widget implements RenderContext {
   render(comments: Comment[]): void {
     const start = performance.now()
     const fragment = document.createDocumentFragment()
-    // Every body of the page in one parse, in the order renderTree meets them.
+    // Every body of the page in one parse, in the order renderTree meets them; and each
+    // conversation's size (comments in it).
     const htmls: string[] = []
-    const collect = (list: Comment[]): void => {
-      for (const c of list) {
-        if (!c.deleted) htmls.push(c.body_html)
-        collect(c.replies)
-      }
+    const collect = (c: Comment): number => {
+      if (!c.deleted) htmls.push(c.body_html)
+      return c.replies.reduce((size, reply) => size + collect(reply), 1)
     }
-    collect(comments)
+    const sizes = comments.map(collect)
     this.bodies = sanitisedBodies(htmls).reverse()
-    for (const c of comments) renderTree(this, c, 0, fragment as unknown as Element)
+    comments.forEach((c, i) => {
+      // Off screen, a conversation is laid out at its estimated height until it has been shown.
+      renderTree(this, c, 0, fragment as unknown as Element).el.style.containIntrinsicSize = `auto ${sizes[i] * COMMENT_HEIGHT}px`
+    })
     this.bodies = undefined
     this.list.append(fragment)
     performance.measure('porch:render', { start, end: performance.now(), detail: this.nodes.size })
@@ -255,7 +259,7 @@ export class Widget implements RenderContext {
       const bodyEl = column.querySelector<HTMLElement>(':scope > .x')
       if (bodyEl) bodyEl.hidden = false
     }
-    const button = target.el.querySelector<HTMLElement>(`:scope > .bd > .cb > .ac [data-a=${mode}]`)
+    const button = target.el.querySelector<HTMLElement>(`:scope > .cb > .ac [data-a=${mode}]`)
     button?.setAttribute('aria-expanded', 'false')
     button?.focus()
   }

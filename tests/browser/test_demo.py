@@ -28,7 +28,7 @@ def test_demo_post_shows_the_embed_light_and_dark(browser: Browser, servers) -> 
             page.evaluate("""() => {
                 const root = document.querySelector('#porch-thread').shadowRoot;
                 const sheet = new CSSStyleSheet();
-                sheet.replaceSync('.c{content-visibility:visible}');
+                sheet.replaceSync('.ls>.c{content-visibility:visible}');
                 root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
             }""")
             page.screenshot(path=str(ARTIFACTS / f"demo-{scheme}.png"), full_page=True)

@@ -24,7 +24,11 @@ def test_thread_renders_nested_and_caps_visual_depth(page: Page, make_post) -> N
     expect(widget.locator(f"#comment-{ids[0]} .r:not(.f) #comment-{ids[1]}")).to_be_visible()
     expect(widget.locator(f"#comment-{ids[1]} .r:not(.f) #comment-{ids[2]}")).to_be_visible()
     expect(widget.locator(f"#comment-{ids[2]} .r.f #comment-{ids[3]}")).to_be_visible()
-    expect(widget.locator(f"#comment-{ids[4]} > .bd > .cb .ir")).to_have_text("↪ in reply to William")
+    expect(widget.locator(f"#comment-{ids[4]} > .cb .ir")).to_have_text("↪ in reply to William")
+    # Carma's two comments are clones of one skeleton filled in once for her (render.ts::authored).
+    carma = widget.get_by_role("article", name="Comment by Carma")
+    expect(carma.locator("> .cb > .x")).to_have_text(["Comment at depth 0", "Comment at depth 4"])
+    expect(carma.locator("> .cb .n")).to_have_text(["Carma", "Carma"])
     deepest = widget.locator(f"#comment-{ids[4]} > .av").bounding_box()
     capped = widget.locator(f"#comment-{ids[2]} > .av").bounding_box()
     assert deepest and capped and deepest["x"] == capped["x"]
