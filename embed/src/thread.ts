@@ -368,10 +368,13 @@ export class Widget implements RenderContext {
     if (!node) return
     for (const old of Array.from(this.list.querySelectorAll('.hl'))) old.classList.remove('hl')
     node.el.classList.add('hl')
-    // Twice: off-screen conversations are laid out (content-visibility) only once scrolled near.
-    const show = (): void => node.el.scrollIntoView({ block: 'center' })
-    show()
-    requestAnimationFrame(show)
+    // Off-screen conversations are laid out (content-visibility) only once scrolled near, which
+    // moves what is below them: scroll again for a few frames, until they are laid out.
+    const show = (frames: number): void => {
+      node.el.scrollIntoView({ block: 'center' })
+      if (frames) requestAnimationFrame(() => show(frames - 1))
+    }
+    show(5)
     node.el.focus({ preventScroll: true })
   }
 
