@@ -11,7 +11,6 @@ from porch.akismet import AkismetClient
 from porch.config import Settings
 from porch.live import LiveHub
 from porch.live.memory import MemoryHub
-from porch.live.redis import RedisHub
 from porch.mail.senders import LogSender, MailSender, SmtpSender
 from porch.ratelimit import RateLimiter
 from porch.ratelimit.memory import MemoryRateLimiter
@@ -27,8 +26,19 @@ def build_mail_sender(settings: Settings) -> MailSender:
     return LogSender()
 
 
+def _require_redis_extra() -> None:
+    """PORCH_REDIS_URL needs the optional ``redis`` package; say so plainly when it is missing."""
+    try:
+        import redis  # noqa: F401
+    except ImportError as exc:
+        raise RuntimeError(
+            "PORCH_REDIS_URL is set but the redis package is missing: pip install 'porch[redis]'"
+        ) from exc
+
+
 def build_rate_limiter(settings: Settings) -> RateLimiter:
     if settings.redis_url:
+        _require_redis_extra()
         return RedisRateLimiter.from_url(settings.redis_url)
     return MemoryRateLimiter()
 
@@ -36,6 +46,9 @@ def build_rate_limiter(settings: Settings) -> RateLimiter:
 def build_live_hub(settings: Settings) -> LiveHub:
     """Redis pub/sub when PORCH_REDIS_URL is set (every worker hears every write), else one process's memory."""
     if settings.redis_url:
+        _require_redis_extra()
+        from porch.live.redis import RedisHub  # the optional redis extra: imported only when asked for
+
         return RedisHub(settings.redis_url)
     return MemoryHub()
 def build_akismet(settings: Settings) -> AkismetClient | None:
