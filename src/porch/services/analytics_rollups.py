@@ -46,8 +46,9 @@ from porch.storage.unit_of_work import UnitOfWork
 log = logging.getLogger("porch.analytics")
 
 WHOLE_SITE_SHARE = 0.25
-THREADS_PER_TRANSACTION = 20
 WHOLE_SITE_MIN_THREADS = 200
+# Threads rolled per write transaction in a catch-up: every poster waits through each one.
+THREADS_PER_TRANSACTION = 20
 
 
 @dataclass(frozen=True)
@@ -82,21 +83,23 @@ def bring_rollups_up_to_date(
     vanished = set(dirty.vanished)
     touched = dirty.changed + dirty.vanished  # as they were: threads dirtied meanwhile wait for the next round
     runs = []
+    owners_changed = False
     for start in range(0, len(touched), threads_per_transaction):
         chunk = touched[start:start + threads_per_transaction]
         with ctx.uow(write=True) as uow:
             repo = AnalyticsRollupRepository(uow.connection)
             repo.lock_site(site_id)
-            if repo.owners(site_id) != owners:  # changed meanwhile: every thread's authors may have too
+            owners_changed = repo.owners(site_id) != owners  # then every thread's authors may have changed
+            if owners_changed:
                 break
             runs.append(_roll_threads(repo, site_id, [t for t in chunk if t not in vanished],
                                       [t for t in chunk if t in vanished]))  # fmt: skip
             repo.mark_rolled(site_id, owners, ctx.clock())
             uow.commit()
-    else:
-        return RollupRun(whole_site=False, threads=sum(r.threads for r in runs), people=sum(r.people for r in runs),
-                         days=sum(r.days for r in runs))  # fmt: skip
-    return _roll_in_one_transaction(ctx, site_id)
+    if owners_changed:
+        return _roll_in_one_transaction(ctx, site_id)  # the whole site, once this transaction has ended
+    return RollupRun(whole_site=False, threads=sum(r.threads for r in runs), people=sum(r.people for r in runs),
+                     days=sum(r.days for r in runs))  # fmt: skip
 
 
 def _too_many(dirty: DirtyThreads) -> bool:

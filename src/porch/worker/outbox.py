@@ -118,7 +118,7 @@ class OutboxWorker:
                 if job.kind in INTERNAL_KINDS:
                     done_inside.append((job, detail))
                 else:
-                    outbox.record_deliveries(self.ctx, [(job, detail)])
+                    outbox.record_delivery(self.ctx, job, detail)
         if done_inside:
             outbox.record_deliveries(self.ctx, done_inside)
         return len(jobs)
