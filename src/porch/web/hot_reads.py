@@ -34,6 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from porch.services.prepared_threads import etag_matches
 from porch.storage.change_token import SqliteChangeToken
+from porch.web.middleware import replaying
 
 log = logging.getLogger("porch.web")
 
@@ -109,15 +110,7 @@ class HotReads:
             await _send_kept(send, kept)
             return
         self.misses += 1
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
+        replay = replaying(body, receive)
         if not complete:  # the client went away mid-body: let the route see what happened
             await self.app(scope, replay, send)
             return
