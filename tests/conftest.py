@@ -26,6 +26,7 @@ from porch.storage.engine import create_database_engine, sqlalchemy_url
 from porch.storage.migrate import upgrade
 from porch.storage.schema import metadata
 from porch.storage.unit_of_work import UnitOfWork
+from tests.mail_sink import SmtpSink
 
 POSTGRES_SERVER_URL = os.environ.get("PORCH_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/porch_test")
 # Each test session gets its own database, so concurrent runs (several developers, CI) never
@@ -151,6 +152,14 @@ def clock() -> Clock:
 @pytest.fixture
 def mail() -> LogSender:
     return LogSender()
+
+
+@pytest.fixture
+def sink() -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback (aiosmtpd); modules that mail through it override ``mail``."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
 
 
 @pytest.fixture

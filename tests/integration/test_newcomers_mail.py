@@ -20,13 +20,6 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
 def mail(sink: SmtpSink) -> SmtpSender:
     return SmtpSender(sink.url, "Porch <porch@test>")
 

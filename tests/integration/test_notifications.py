@@ -30,13 +30,6 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def sink() -> Iterator[SmtpSink]:
-    sink = SmtpSink().start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture
 def mail(sink: SmtpSink) -> SmtpSender:
     # Overrides conftest's LogSender: everything the worker sends goes through real SMTP.
     return SmtpSender(sink.url, MAIL_FROM)
