@@ -26,6 +26,7 @@ from porch.web.api import moderation as moderation_api
 from porch.web.api import personal_data as personal_data_api
 from porch.web.api import transfers as transfers_api
 from porch.web.errors import install_error_handlers
+from porch.web.hot_posting import HotPosting
 from porch.web.hot_reads import HotReads
 from porch.web.inbox.pages import InboxSignIn
 from porch.web.inbox.pages import router as inbox_pages_router
@@ -112,8 +113,9 @@ def create_app(settings: Settings | None = None, *, context: Context | None = No
         with ctx.uow() as uow:
             return change_token_source(uow.connection.engine)
 
-    # Innermost of the three: CORS and the body limit apply to what it answers, as to any route.
+    # Innermost: CORS and the body limit apply to what these two answer, as to any route.
     app.add_middleware(HotReads, change_token=change_token)
+    app.add_middleware(HotPosting, context=ctx)
     app.add_middleware(SiteCorsMiddleware, known_origins=known_origins)
     app.add_middleware(
         BodyLimitMiddleware, max_bytes=settings.max_request_bytes,

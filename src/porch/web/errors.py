@@ -63,6 +63,11 @@ def status_for(error: PorchError) -> int:
 
 def _porch_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PorchError)
+    return porch_problem(exc)
+
+
+def porch_problem(exc: PorchError) -> JSONResponse:
+    """The problem+json answer to one of Porch's own errors (raised by a use case or a check)."""
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if isinstance(exc, RateLimited):

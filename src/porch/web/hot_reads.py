@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from porch.services.prepared_threads import etag_matches
 from porch.storage.change_token import SqliteChangeToken
-from porch.web.middleware import replaying
+from porch.web.middleware import header_value, read_body, replaying
 
 log = logging.getLogger("porch.web")
 
@@ -85,7 +85,7 @@ class HotReads:
         token = self._current_token()
         key = ("threads", scope["query_string"], b"")
         kept = self._kept.get(key) if token is not None else None
-        if_none_match = _header(scope, b"if-none-match")
+        if_none_match = header_value(scope, b"if-none-match")
         if kept is not None:
             self.hits += 1
             if if_none_match is not None and kept.etag is not None and etag_matches(if_none_match, kept.etag):
@@ -102,8 +102,8 @@ class HotReads:
         if token is None:
             await self.app(scope, receive, send)
             return
-        body, complete = await _read_body(receive)
-        key = ("counts", body, _header(scope, b"content-type", b"").encode("latin-1"))
+        body, complete = await read_body(receive)
+        key = ("counts", body, (header_value(scope, b"content-type") or "").encode("latin-1"))
         kept = self._kept.get(key) if complete else None
         if kept is not None:
             self.hits += 1
@@ -181,24 +181,6 @@ class HotReads:
             self._bytes = 0
             self._token = token
         return token
-
-
-def _header(scope: Scope, name: bytes, default: str | None = None) -> str | None:  # type: ignore[return]
-    for key, value in scope["headers"]:
-        if key == name:
-            return value.decode("latin-1")
-    return default
-
-
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            return b"".join(chunks), False
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            return b"".join(chunks), True
 
 
 async def _send_kept(send: Send, kept: _Kept) -> None:

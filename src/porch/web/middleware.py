@@ -94,6 +94,26 @@ def replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+def header_value(scope: Scope, name: bytes, default: str | None = None) -> str | None:  # type: ignore[return]
+    """The first ``name`` header of an ASGI scope, decoded (names are lower-case bytes)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return default
+
+
+async def read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The whole request body, and whether it arrived complete (not cut off by a disconnect)."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), True
+
+
 async def _refuse(send: Send, detail: str) -> None:
     start, body = _problem(413, "payload_too_large", "The request body is too large", detail)
     await send(start)

@@ -32,15 +32,24 @@ async def create_comment(
     payload: CommentIn, ctx: Context = Depends(get_context), requester: Requester = Depends(get_requester)
 ) -> JSONResponse:
     """Post a comment (or a reply, with ``parent``). Never fetches the page it names."""
+    posted = await run_in_threadpool(comment_service.post_comment, ctx, new_comment(payload), requester)
+    return posted_response(posted)
+
+
+def new_comment(payload: CommentIn) -> comment_service.NewComment:
+    """The use case's input from the API's (shared with web/hot_posting.py)."""
     author = payload.author
-    new = comment_service.NewComment(
+    return comment_service.NewComment(
         site_key=payload.site, uri=payload.uri, body=payload.body, parent_id=payload.parent,
         author_name=author.name if author else None, author_email=author.email if author else None,
         author_website=author.website if author else None, title=payload.title,
         notify=payload.notify,
         honeypot=payload.hp, form_started_at=payload.form_started_at,
     )
-    posted = await run_in_threadpool(comment_service.post_comment, ctx, new, requester)
+
+
+def posted_response(posted: comment_service.PostedComment) -> JSONResponse:
+    """201 with the stored comment, the anonymous author's edit token and why it waits, if it does."""
     body = {
         "comment": comment_json(posted.comment),
         "edit_token": posted.edit_token,
