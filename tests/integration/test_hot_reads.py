@@ -156,6 +156,8 @@ def test_the_same_body_with_another_content_type_is_not_confused(client: TestCli
         other.status_code
         == fresh_app.post("/api/v1/counts", content=body, headers={"Content-Type": "text/plain"}).status_code
     )
+    bare = client.post("/api/v1/counts", content=body)  # no Content-Type at all: the route's answer, not a crash
+    assert bare.status_code == fresh_app.post("/api/v1/counts", content=body).status_code != 500
 
 
 def test_the_routes_stay_documented(client: TestClient) -> None:
