@@ -7,6 +7,7 @@ from sqlalchemy import Connection, bindparam, exists, insert, select, update
 
 from porch.domain.comments import Comment, CommentStatus
 from porch.domain.votes import tally_change
+from porch.storage.prepared import Prepared
 from porch.storage.schema import comments, threads, votes
 
 _COMMENT_COLUMNS = [
@@ -29,14 +30,15 @@ _COMMENT_COLUMNS = [
 # Built once: the posting path's insert (building it per post cost more than running it).
 _ADD_COLUMNS = ("thread_id", "parent_id", "person_id", "author_name", "author_website", "body_source", "body_html",
                 "status", "created_at", "edit_token_hash", "remote_addr")
-_ADD = (
+_ADD = Prepared(
     insert(comments)
     .values({name: bindparam(f"new_{name}") for name in _ADD_COLUMNS} | {"upvotes": 0, "downvotes": 0})
     .returning(*_COMMENT_COLUMNS)
 )
 
-_GET = select(*_COMMENT_COLUMNS).where(comments.c.id == bindparam("comment_id"))
-_GET_FOR_UPDATE = _GET.with_for_update()
+_GET_SQL = select(*_COMMENT_COLUMNS).where(comments.c.id == bindparam("comment_id"))
+_GET = Prepared(_GET_SQL)
+_GET_FOR_UPDATE = Prepared(_GET_SQL.with_for_update())
 
 
 def _comment(row: Any) -> Comment:
@@ -77,17 +79,17 @@ class CommentRepository:
         edit_token_hash: str | None,
         remote_addr: str | None,
     ) -> Comment:
-        row = self._db.execute(
-            _ADD,
+        row = _ADD.one(
+            self._db,
             {"new_thread_id": thread_id, "new_parent_id": parent_id, "new_person_id": person_id,
              "new_author_name": author_name, "new_author_website": author_website, "new_body_source": body_source,
              "new_body_html": body_html, "new_status": status.value, "new_created_at": now,
              "new_edit_token_hash": edit_token_hash, "new_remote_addr": remote_addr},
-        ).one()  # fmt: skip
+        )  # fmt: skip
         return _comment(row)
 
     def get(self, comment_id: int, *, lock: bool = False) -> Comment | None:
-        row = self._db.execute(_GET_FOR_UPDATE if lock else _GET, {"comment_id": comment_id}).first()
+        row = (_GET_FOR_UPDATE if lock else _GET).first(self._db, {"comment_id": comment_id})
         return _comment(row) if row else None
 
     def edit_token_hash(self, comment_id: int) -> str | None:

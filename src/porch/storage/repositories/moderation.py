@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from porch.domain.bans import Ban, BanKind, WordAction, WordRule
 from porch.domain.comments import Comment, CommentStatus
+from porch.storage.prepared import Prepared
 from porch.storage.repositories.comments import _COMMENT_COLUMNS, _comment
 from porch.storage.schema import (
     accounts,
@@ -249,7 +250,7 @@ class ModerationRepository:
         )
 
     def is_trusted(self, site_id: int, person_id: int) -> bool:
-        return self._db.execute(_IS_TRUSTED, {"site_id": site_id, "person_id": person_id}).first() is not None
+        return _IS_TRUSTED.first(self._db, {"site_id": site_id, "person_id": person_id}) is not None
 
     # bans -----------------------------------------------------------------------------------
     def add_ban(
@@ -283,7 +284,7 @@ class ModerationRepository:
         return [_ban(row) for row in rows]
 
     def active_bans(self, site_id: int, now: datetime) -> list[Ban]:
-        rows = self._db.execute(_ACTIVE_BANS, {"site_id": site_id, "now": now})
+        rows = _ACTIVE_BANS.all(self._db, {"site_id": site_id, "now": now})
         return [_ban(row) for row in rows]
 
     def get_ban(self, ban_id: int) -> Ban | None:
@@ -294,12 +295,12 @@ class ModerationRepository:
         self._db.execute(delete(bans).where(bans.c.id == ban_id))
 
     def emails_of(self, person_id: int) -> tuple[str, ...]:
-        rows = self._db.execute(_EMAILS_OF, {"person_id": person_id})
+        rows = _EMAILS_OF.all(self._db, {"person_id": person_id})
         return tuple(row.email for row in rows)
 
     # word lists -----------------------------------------------------------------------------
     def word_rules(self, site_id: int) -> list[WordRule]:
-        rows = self._db.execute(_WORD_RULES, {"site_id": site_id})
+        rows = _WORD_RULES.all(self._db, {"site_id": site_id})
         return [WordRule(row.id, row.site_id, row.word, WordAction(row.action)) for row in rows]
 
     def set_word_rule(self, site_id: int, word: str, action: WordAction, now: datetime) -> None:
@@ -352,14 +353,14 @@ class ModerationRepository:
         reasons: list[str],
         now: datetime,
     ) -> None:
-        self._db.execute(
-            _ADD_SCREENING,
+        _ADD_SCREENING.run(
+            self._db,
             {"s_site_id": site_id, "s_thread_id": thread_id, "s_person_id": person_id, "s_fingerprint": fingerprint,
              "s_remote_addr": remote_addr, "s_outcome": outcome, "s_reasons": reasons, "now": now},
         )  # fmt: skip
 
     def same_text_since(self, site_id: int, fingerprint: str, since: datetime) -> list[Screening]:
-        rows = self._db.execute(_SAME_TEXT_SINCE, {"site_id": site_id, "fingerprint": fingerprint, "since": since})
+        rows = _SAME_TEXT_SINCE.all(self._db, {"site_id": site_id, "fingerprint": fingerprint, "since": since})
         return [
             Screening(row.thread_id, row.person_id, row.fingerprint, row.outcome, list(row.reasons), row.created_at)
             for row in rows
@@ -429,21 +430,30 @@ class ModerationRepository:
 
 # The screening pipeline's reads run on every post, inside the write turn: built once, with bind
 # parameters, instead of building (and cache-keying) a new statement each time.
-_ADD_SCREENING = insert(comment_screenings).values(
+_ADD_SCREENING = Prepared(insert(comment_screenings).values(
     site_id=bindparam("s_site_id"), thread_id=bindparam("s_thread_id"), person_id=bindparam("s_person_id"),
     fingerprint=bindparam("s_fingerprint"), remote_addr=bindparam("s_remote_addr"), outcome=bindparam("s_outcome"),
     reasons=bindparam("s_reasons"), created_at=bindparam("now"),
-)  # fmt: skip
-_IS_TRUSTED = select(trusted_people.c.person_id).where(
-    trusted_people.c.site_id == bindparam("site_id"), trusted_people.c.person_id == bindparam("person_id")
+))  # fmt: skip
+_IS_TRUSTED = Prepared(
+    select(trusted_people.c.person_id).where(
+        trusted_people.c.site_id == bindparam("site_id"), trusted_people.c.person_id == bindparam("person_id")
+    )
 )
-_ACTIVE_BANS = select(bans).where(
-    bans.c.site_id == bindparam("site_id"), or_(bans.c.expires_at.is_(None), bans.c.expires_at > bindparam("now"))
+_ACTIVE_BANS = Prepared(
+    select(bans).where(
+        bans.c.site_id == bindparam("site_id"),
+        or_(bans.c.expires_at.is_(None), bans.c.expires_at > bindparam("now")),
+    )
 )
-_EMAILS_OF = select(person_emails.c.email).where(person_emails.c.person_id == bindparam("person_id"))
-_WORD_RULES = select(word_rules).where(word_rules.c.site_id == bindparam("site_id")).order_by(word_rules.c.word)
-_SAME_TEXT_SINCE = select(comment_screenings).where(
-    comment_screenings.c.site_id == bindparam("site_id"),
-    comment_screenings.c.fingerprint == bindparam("fingerprint"),
-    comment_screenings.c.created_at >= bindparam("since"),
+_EMAILS_OF = Prepared(select(person_emails.c.email).where(person_emails.c.person_id == bindparam("person_id")))
+_WORD_RULES = Prepared(
+    select(word_rules).where(word_rules.c.site_id == bindparam("site_id")).order_by(word_rules.c.word)
+)
+_SAME_TEXT_SINCE = Prepared(
+    select(comment_screenings).where(
+        comment_screenings.c.site_id == bindparam("site_id"),
+        comment_screenings.c.fingerprint == bindparam("fingerprint"),
+        comment_screenings.c.created_at >= bindparam("since"),
+    )
 )

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from porch.domain.outbox import JobStatus, OutboxJob
+from porch.storage.prepared import Prepared
 from porch.storage.schema import outbox_attempts, outbox_jobs
 
 
@@ -44,7 +45,10 @@ def _enqueue_statement(builder: Any) -> Any:
 
 
 # Built once per dialect: every post enqueues a job, and building the statement cost more than running it.
-_ENQUEUE = {"postgresql": _enqueue_statement(pg_insert), "sqlite": _enqueue_statement(sqlite_insert)}
+_ENQUEUE = {
+    "postgresql": Prepared(_enqueue_statement(pg_insert)),
+    "sqlite": Prepared(_enqueue_statement(sqlite_insert)),
+}
 
 _MARK_DELIVERED = (
     update(outbox_jobs)
@@ -67,7 +71,7 @@ class OutboxRepository:
     ) -> bool:
         """Add a job unless one with ``key`` exists (then nothing happens); True when added."""
         values = {"job_kind": kind, "job_key": key, "job_payload": payload, "job_site_id": site_id, "now": now}
-        return self._db.execute(_ENQUEUE[self._db.dialect.name], values).first() is not None
+        return _ENQUEUE[self._db.dialect.name].first(self._db, values) is not None
 
     def claim(self, *, worker: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxJob]:
         """Take up to ``limit`` due jobs for ``worker`` until ``now + lease``.

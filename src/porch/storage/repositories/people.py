@@ -7,6 +7,7 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from porch.domain.inbox import handle_of
 from porch.domain.people import Person
+from porch.storage.prepared import Prepared
 from porch.storage.schema import people, person_emails
 
 
@@ -20,11 +21,11 @@ def _person(row: Any) -> Person:
     )
 
 # Built once (an anonymous commenter's first comment adds a person on the posting path).
-_ADD = insert(people).values(
+_ADD = Prepared(insert(people).values(
     display_name=bindparam("display_name"), handle=bindparam("handle"), website=bindparam("website"),
     browser_key=bindparam("browser_key"), created_at=bindparam("now"),
-).returning(*people.c)  # fmt: skip
-_BY_BROWSER_KEY = select(people).where(people.c.browser_key == bindparam("browser_key"))
+).returning(*people.c))  # fmt: skip
+_BY_BROWSER_KEY = Prepared(select(people).where(people.c.browser_key == bindparam("browser_key")))
 
 
 class PersonRepository:
@@ -36,11 +37,11 @@ class PersonRepository:
         return _person(row) if row else None
 
     def add(self, *, display_name: str, website: str | None, now: datetime, browser_key: str | None = None) -> Person:
-        row = self._db.execute(
-            _ADD,
+        row = _ADD.one(
+            self._db,
             {"display_name": display_name, "handle": handle_of(display_name), "website": website,
              "browser_key": browser_key, "now": now},
-        ).one()  # fmt: skip
+        )  # fmt: skip
         return _person(row)
 
     def find_by_email(self, email: str) -> tuple[Person, bool] | None:
@@ -53,7 +54,7 @@ class PersonRepository:
         return (_person(row), row.verified_at is not None) if row else None
 
     def find_by_browser_key(self, browser_key: str) -> Person | None:
-        row = self._db.execute(_BY_BROWSER_KEY, {"browser_key": browser_key}).first()
+        row = _BY_BROWSER_KEY.first(self._db, {"browser_key": browser_key})
         return _person(row) if row else None
 
     def add_email(self, person_id: int, email: str, *, verified_at: datetime | None = None) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from porch.domain.sites import Site, SiteSettings
+from porch.storage.prepared import Prepared
 from porch.storage.schema import site_roles, sites
 
 
@@ -23,7 +24,7 @@ def _site(row: Any) -> Site:
 
 # Built once: every post and read looks its site up by key, and building the statement per call
 # (coercions, cache key) costs several times more than running it.
-_BY_KEY = select(sites).where(sites.c.key == bindparam("key"))
+_BY_KEY = Prepared(select(sites).where(sites.c.key == bindparam("key")))
 
 
 class SiteRepository:
@@ -39,7 +40,7 @@ class SiteRepository:
         return _site(row)
 
     def get_by_key(self, key: str) -> Site | None:
-        row = self._db.execute(_BY_KEY, {"key": key}).first()
+        row = _BY_KEY.first(self._db, {"key": key})
         return _site(row) if row else None
 
     def get_by_name(self, name: str) -> Site | None:

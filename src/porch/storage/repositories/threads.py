@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from porch.domain.sites import Site
 from porch.domain.threads import Thread
+from porch.storage.prepared import Prepared
 from porch.storage.repositories.sites import _site
 from porch.storage.schema import sites, threads
 
@@ -28,7 +29,7 @@ def _thread(row: Any) -> Thread:
 
 # Built once: a read of a prepared page is this one query, and building a statement per request
 # (coercions, cache key) costs more than running it.
-_STAMP = (
+_STAMP = Prepared(
     select(
         sites,
         *(column.label(f"thread_{column.name}") for column in threads.c if column.name not in ("site_id", "key")),
@@ -39,18 +40,21 @@ _STAMP = (
     .where(sites.c.key == bindparam("site_key"))
 )
 
-_GET = select(threads).where(threads.c.id == bindparam("thread_id"))
-_BY_KEY = select(threads).where(threads.c.site_id == bindparam("site_id"), threads.c.key == bindparam("key"))
-_ADD = insert(threads).values(
+_GET = Prepared(select(threads).where(threads.c.id == bindparam("thread_id")))
+_BY_KEY = Prepared(
+    select(threads).where(threads.c.site_id == bindparam("site_id"), threads.c.key == bindparam("key"))
+)
+_ADD = Prepared(insert(threads).values(
     site_id=bindparam("site_id"), key=bindparam("key"), uri=bindparam("uri"), title=bindparam("title"),
     created_at=bindparam("now"), comment_count=0, closed=False,
-).returning(*threads.c)  # fmt: skip
-_ADD_TO_COUNT = (
+).returning(*threads.c))  # fmt: skip
+_ADD_TO_COUNT_SQL = (
     update(threads)
     .where(threads.c.id == bindparam("thread_id"))
     .values(comment_count=threads.c.comment_count + bindparam("delta"))
 )
-_ADD_TO_COUNT_AT = _ADD_TO_COUNT.values(last_comment_at=bindparam("now"))
+_ADD_TO_COUNT = Prepared(_ADD_TO_COUNT_SQL)
+_ADD_TO_COUNT_AT = Prepared(_ADD_TO_COUNT_SQL.values(last_comment_at=bindparam("now")))
 
 
 class ThreadRepository:
@@ -58,12 +62,12 @@ class ThreadRepository:
         self._db = connection
 
     def get_by_key(self, site_id: int, key: str) -> Thread | None:
-        row = self._db.execute(_BY_KEY, {"site_id": site_id, "key": key}).first()
+        row = _BY_KEY.first(self._db, {"site_id": site_id, "key": key})
         return _thread(row) if row else None
 
     def stamp(self, site_key: str, key: str) -> tuple[Site, Thread | None, int | None] | None:
         """The site, its thread ``key`` and the thread's version in one query (the hot read path)."""
-        row = self._db.execute(_STAMP, {"site_key": site_key, "thread_key": key}).first()
+        row = _STAMP.first(self._db, {"site_key": site_key, "thread_key": key})
         if row is None:
             return None
         site = _site(row)
@@ -97,7 +101,7 @@ class ThreadRepository:
         return holders
 
     def get(self, thread_id: int) -> Thread | None:
-        row = self._db.execute(_GET, {"thread_id": thread_id}).first()
+        row = _GET.first(self._db, {"thread_id": thread_id})
         return _thread(row) if row else None
 
     def get_or_add(self, *, site_id: int, key: str, uri: str, title: str, now: datetime) -> Thread:
@@ -107,9 +111,7 @@ class ThreadRepository:
             return existing
         try:
             with self._db.begin_nested():
-                row = self._db.execute(
-                    _ADD, {"site_id": site_id, "key": key, "uri": uri, "title": title, "now": now}
-                ).one()
+                row = _ADD.one(self._db, {"site_id": site_id, "key": key, "uri": uri, "title": title, "now": now})
             return _thread(row)
         except IntegrityError:
             # Another transaction created it between our read and insert (PostgreSQL;
@@ -128,6 +130,6 @@ class ThreadRepository:
 
     def add_to_count(self, thread_id: int, delta: int, *, now: datetime | None = None) -> None:
         if now is not None and delta > 0:
-            self._db.execute(_ADD_TO_COUNT_AT, {"thread_id": thread_id, "delta": delta, "now": now})
+            _ADD_TO_COUNT_AT.run(self._db, {"thread_id": thread_id, "delta": delta, "now": now})
         else:
-            self._db.execute(_ADD_TO_COUNT, {"thread_id": thread_id, "delta": delta})
+            _ADD_TO_COUNT.run(self._db, {"thread_id": thread_id, "delta": delta})
