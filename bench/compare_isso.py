@@ -275,7 +275,7 @@ def wrk(base: str, request: Request, *, seconds: float, connections: int, label:
         + (BENCH / "wrk" / "report.lua").read_text()
     )
     output = run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "60s", "-s", str(script), base],
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "60s", "-s", str(script), base],
         timeout=seconds + 120,
     )
     found = re.search(r"^BENCH (\{.*\})$", output, re.M)
@@ -431,8 +431,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, help="duration of each load (default 8, --quick 3)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="worker processes per server")
-    parser.add_argument("--results", type=Path, default=BENCH / "RESULTS.md")
+    parser.add_argument("--results", type=Path, help="where the table goes (default bench/RESULTS.md; with --only "
+                        "bench/out/RESULTS-only.md, so a partial run never replaces the full one)")
+    parser.add_argument("--only", metavar="TEXT", help="run only the scenarios whose name contains TEXT (e.g. post)")
     args = parser.parse_args()
+    if args.results is None:
+        args.results = OUT / "RESULTS-only.md" if args.only else BENCH / "RESULTS.md"
     seconds = args.seconds or (3 if args.quick else 8)
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install -y wrk")
@@ -473,6 +477,8 @@ def main() -> None:
             server.start()
         bases = {name: f"http://127.0.0.1:{port}" for name, port in PORTS.items()}
         for scenario in scenarios(site_key, links, args.workers):
+            if args.only and args.only not in scenario.name:
+                continue
             porch_request = scenario.porch
             if "ETAG" in porch_request.headers.get("If-None-Match", ""):
                 probe = Request("GET", porch_request.path)

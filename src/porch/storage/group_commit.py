@@ -127,7 +127,7 @@ class GroupCommitter:
                     raise
                 self._batch = _Batch(connection)
             batch = self._batch
-            savepoint = batch.connection.begin_nested()
+            savepoint = _Savepoint(batch.connection)
         except BaseException:
             if self._batch is not None:
                 self._leave(self._batch, committed=False)  # hands the turn on, or commits the others
@@ -168,10 +168,34 @@ class GroupCommitter:
             raise batch.error
 
 
+class _Savepoint:
+    """A writer's savepoint, issued on the driver's connection: SQLAlchemy's ``begin_nested``
+    compiled and dispatched each SAVEPOINT and RELEASE, a tenth of a post's CPU. SQLAlchemy does
+    not track it, and needs not: savepoints a unit of work opens itself (``begin_nested``)
+    nest inside it and are closed before it is; the batch's transaction is SQLAlchemy's."""
+
+    NAME = "porch_writer"
+
+    def __init__(self, connection: Connection):
+        self._driver = connection.connection.dbapi_connection
+        assert self._driver is not None
+        self._driver.execute(f"SAVEPOINT {self.NAME}")
+        self.is_active = True
+
+    def commit(self) -> None:
+        self._driver.execute(f"RELEASE {self.NAME}")
+        self.is_active = False
+
+    def rollback(self) -> None:
+        self._driver.execute(f"ROLLBACK TO {self.NAME}")
+        self._driver.execute(f"RELEASE {self.NAME}")
+        self.is_active = False
+
+
 class Member:
     """One unit of work's share of a batch: its savepoint, committed or rolled back once."""
 
-    def __init__(self, committer: GroupCommitter, batch: _Batch, savepoint: Any):
+    def __init__(self, committer: GroupCommitter, batch: _Batch, savepoint: _Savepoint):
         self._committer = committer
         self._batch = batch
         self._savepoint = savepoint
