@@ -110,6 +110,8 @@ def _sqlite_engine(url: Any, **engine_options: Any) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         write = connection.get_execution_options().get("porch_write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        # On the driver's connection: through exec_driver_sql this cost ~35 us of SQLAlchemy's
+        # Python per transaction (two per post), for a statement with nothing to compile or convert.
+        connection.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine

@@ -50,15 +50,18 @@ _ENQUEUE = {
     "sqlite": Prepared(_enqueue_statement(sqlite_insert)),
 }
 
-_MARK_DELIVERED = (
+_MARK_DELIVERED_SQL = (
     update(outbox_jobs)
     .where(outbox_jobs.c.id == bindparam("job_id"))
     .values(status=JobStatus.DELIVERED.value, delivered_at=bindparam("now"), claimed_by=None, claimed_until=None,
             last_error=None)
 )  # fmt: skip
-_MARK_DELIVERED_WITH_PAYLOAD = _MARK_DELIVERED.values(payload=bindparam("job_payload"))
-_ADD_ATTEMPT = insert(outbox_attempts).values(
-    job_id=bindparam("a_job_id"), attempted_at=bindparam("now"), ok=bindparam("a_ok"), detail=bindparam("a_detail")
+_MARK_DELIVERED = Prepared(_MARK_DELIVERED_SQL)
+_MARK_DELIVERED_WITH_PAYLOAD = Prepared(_MARK_DELIVERED_SQL.values(payload=bindparam("job_payload")))
+_ADD_ATTEMPT = Prepared(
+    insert(outbox_attempts).values(
+        job_id=bindparam("a_job_id"), attempted_at=bindparam("now"), ok=bindparam("a_ok"), detail=bindparam("a_detail")
+    )
 )
 
 
@@ -103,9 +106,9 @@ class OutboxRepository:
     def mark_delivered(self, job_id: int, now: datetime, *, payload: dict[str, Any] | None = None) -> None:
         """Done for good; ``payload``, when given, replaces the stored one (secrets scrubbed)."""
         if payload is None:
-            self._db.execute(_MARK_DELIVERED, {"job_id": job_id, "now": now})
+            _MARK_DELIVERED.run(self._db, {"job_id": job_id, "now": now})
         else:
-            self._db.execute(_MARK_DELIVERED_WITH_PAYLOAD, {"job_id": job_id, "now": now, "job_payload": payload})
+            _MARK_DELIVERED_WITH_PAYLOAD.run(self._db, {"job_id": job_id, "now": now, "job_payload": payload})
 
     def mark_failed(
         self, job_id: int, *, error: str, retry_at: datetime | None, payload: dict[str, Any] | None = None
@@ -121,7 +124,7 @@ class OutboxRepository:
         self._db.execute(update(outbox_jobs).where(outbox_jobs.c.id == job_id).values(**values))
 
     def add_attempt(self, job_id: int, *, now: datetime, ok: bool, detail: str) -> None:
-        self._db.execute(_ADD_ATTEMPT, {"a_job_id": job_id, "now": now, "a_ok": ok, "a_detail": detail[:500]})
+        _ADD_ATTEMPT.run(self._db, {"a_job_id": job_id, "now": now, "a_ok": ok, "a_detail": detail[:500]})
 
     def release_claims(self, worker: str) -> int:
         """Hand back jobs ``worker`` claimed (a clean shutdown: no need to wait for the lease)."""
