@@ -273,7 +273,7 @@ export class Widget implements RenderContext {
     const action = button.dataset.a
     if (action === 'sort') {
       this.sort = button.dataset.s as Sort
-      for (const b of Array.from(this.sortBar.children)) b.setAttribute('aria-pressed', String(b === button))
+      for (const b of this.sortBar.children) b.setAttribute('aria-pressed', String(b === button))
       this.load()
     } else if (action === 'more') this.load(true)
     else if (action === 'retry') this.load()
@@ -322,7 +322,7 @@ export class Widget implements RenderContext {
     } else if (action === 'really') {
       api(this.cfg, 'DELETE', 'comments/' + node.c.id, undefined, this.auth(node.c.id))
         .then(() => this.removed(node.c.id))
-        .catch((err) => { this.statusLine.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
+        .catch((err) => this.failed(err))
     } else if (action === 'up' || action === 'down') {
       const wanted = action === 'up' ? 1 : -1
       const value = this.myVote(node.c.id) === wanted ? 0 : wanted
@@ -333,8 +333,12 @@ export class Widget implements RenderContext {
           column.querySelector(':scope > .ac')!.replaceWith(actions(this, node.c))
           column.querySelector<HTMLElement>(`:scope > .ac [data-a=${action}]`)?.focus()
         })
-        .catch((err) => { this.statusLine.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
+        .catch((err) => this.failed(err))
     }
+  }
+
+  failed(err: unknown): void {
+    this.statusLine.textContent = err instanceof ApiError ? err.message : this.t.t('error')
   }
 
   // --- accounts --------------------------------------------------------------------------
@@ -366,7 +370,7 @@ export class Widget implements RenderContext {
     for (let pages = 0; !this.nodes.has(id) && this.nextPage && pages < MAX_PERMALINK_PAGES; pages++) await this.load(true)
     const node = this.nodes.get(id)
     if (!node) return
-    for (const old of Array.from(this.list.querySelectorAll('.hl'))) old.classList.remove('hl')
+    for (const old of this.list.querySelectorAll('.hl')) old.classList.remove('hl')
     node.el.classList.add('hl')
     // Off-screen conversations are laid out (content-visibility) only once scrolled near, which
     // moves what is below them: scroll again for a few frames, until they are laid out.
@@ -379,7 +383,7 @@ export class Widget implements RenderContext {
   }
 
   refreshTimes(): void {
-    for (const time of Array.from(this.list.querySelectorAll('time'))) time.textContent = this.t.ago(time.dateTime)
+    for (const time of this.list.querySelectorAll('time')) time.textContent = this.t.ago(time.dateTime)
   }
 }
 
