@@ -50,6 +50,14 @@ export class Widget implements RenderContext {
       h('div', { class: 'top' }, this.head, this.sortBar),
       this.accountBox, this.box, this.statusLine, this.list, this.moreButton)
     this.root.addEventListener('click', (e) => this.click(e))
+    this.root.addEventListener('keydown', (e) => {
+      // The comments' controls are role=button spans (render.ts::control): Enter and Space press them.
+      const control = e.target as HTMLElement
+      if ((e.key === 'Enter' || e.key === ' ') && control.matches('span[role=button]')) {
+        e.preventDefault()
+        control.click()
+      }
+    })
     const dated = (e: Event): void => {
       const link = (e.target as Element).closest<HTMLElement>('a.tm')
       if (link && !link.title) link.title = this.t.date(link.firstElementChild!.getAttribute('datetime')!)
@@ -152,7 +160,7 @@ export class Widget implements RenderContext {
     })
     this.bodies = undefined
     this.list.append(fragment)
-    performance.measure('porch:render', { start, end: performance.now(), detail: this.nodes.size })
+    performance.measure('porch:render', { start, detail: this.nodes.size }) // to now
   }
 
   setTotal(total: number): void {
