@@ -8,10 +8,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props |
   const el = document.createElement(tag)
   for (const key in props) {
     const value = props[key]
-    if (value === true) el.setAttribute(key, '')
-    else if (value != null && value !== false) el.setAttribute(key, String(value))
+    if (value != null && value !== false) el.setAttribute(key, value === true ? '' : '' + value)
   }
-  for (const child of children) if (child != null && child !== false) el.append(child)
+  for (const child of children) if (child) el.append(child) // '' adds nothing either
   return el
 }
 

@@ -59,7 +59,7 @@ function skeleton(ctx: RenderContext): HTMLElement {
   return ctx.proto || (ctx.proto = h('article', { class: 'c', tabindex: '-1' },
     h('span', { class: 'av', 'aria-hidden': 'true' }),
     h('div', { class: 'cb' },
-      h('div', { class: 'm' }, h('span', { class: 'n' }), h('a', { class: 'tm' }, h('time'))),
+      h('div', { class: 'm' }, h('span', { class: 'n' }), h('a', { class: 'tm', role: 'link', tabindex: 0 }, h('time'))),
       h('div', { class: 'ac' }, vote(t, 'up'), h('span', { class: 'sc' }), vote(t, 'down'),
         control('reply', t.t('reply'), { 'aria-expanded': 'false' })))))
 }
@@ -129,11 +129,10 @@ export function renderComment(ctx: RenderContext, c: Comment, depth: number, par
   const link = meta.lastElementChild!
   const time = link.firstElementChild!
   el.id = 'comment-' + c.id
-  link.setAttribute('href', '#comment-' + c.id)
   time.setAttribute('datetime', c.created_at)
   time.textContent = t.ago(c.created_at)
   for (const badge of (c.author && c.author.badges) || []) {
-    link.before(h('span', { class: 'bg' }, badge === 'author' ? t.t('author') : badge === 'moderator' ? t.t('moderator') : badge))
+    link.before(h('span', { class: 'bg' }, badge === 'author' || badge === 'moderator' ? t.t(badge) : badge))
   }
   if (c.pinned) link.before(h('span', { class: 'bg' }, t.t('pinned')))
   if (c.status === 'pending') link.before(h('span', { class: 'bg pe' }, t.t('pending')))
