@@ -22,7 +22,7 @@ const internal = ['nodes', 'sources', 'maxDepth', 'windowSeconds', 'remaining', 
   'permalink', 'formClosed', 'nameOf', 'mine', 'editable', 'myVote', 'showMore', 'setTotal',
   'accountLine', 'proto', 'authors', 'bodies', 'depth', 'box', 'list', 'markRead', 'auth', 'cfg',
   'render', 'insert', 'update', 'live', 'posted', 'act', 'poll', 'load', 'root', 'statusLine', 'moreButton',
-  'totalCount', 'nextPage', 'accountBox']
+  'totalCount', 'nextPage', 'accountBox', 'failed']
 
 await build({
   entryPoints: { embed: 'src/embed.ts', count: 'src/count.ts' },

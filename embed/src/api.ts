@@ -4,13 +4,11 @@ import { session } from './store'
 
 export class ApiError extends Error {
   status: number
-  code: string
   fields: Record<string, string> = {}
 
-  constructor(status: number, problem: { detail?: string; code?: string; errors?: { field: string; message: string }[] } | null) {
+  constructor(status: number, problem: { detail?: string; errors?: { field: string; message: string }[] } | null) {
     super((problem && problem.detail) || 'HTTP ' + status)
     this.status = status
-    this.code = (problem && problem.code) || ''
     for (const e of (problem && problem.errors) || []) this.fields[e.field] = e.message
   }
 }

@@ -1,18 +1,16 @@
 // Building the widget: DOM APIs and textContent only, except sanitisedBodies below.
 
 type Child = Node | string | null | undefined | false
-type Props = Record<string, string | number | boolean | EventListener | null | undefined>
+type Props = Record<string, string | number | boolean | null | undefined>
 
-/** h('button', {class: 'x', onclick: fn}, 'text') — attributes via setAttribute, text as text nodes. */
+/** h('button', {class: 'x'}, 'text') — attributes via setAttribute, text as text nodes. */
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props | null, ...children: Child[]): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag)
   for (const key in props) {
     const value = props[key]
-    if (typeof value === 'function') el.addEventListener(key.slice(2), value)
-    else if (value === true) el.setAttribute(key, '')
-    else if (value != null && value !== false) el.setAttribute(key, String(value))
+    if (value != null && value !== false) el.setAttribute(key, value === true ? '' : '' + value)
   }
-  for (const child of children) if (child != null && child !== false) el.append(child)
+  for (const child of children) if (child) el.append(child) // '' adds nothing either
   return el
 }
 

@@ -54,7 +54,7 @@ export function postbox(w: Widget, mode: Mode, target?: Node, source = ''): HTML
     const body = text.value
     if (!body.trim()) { preview.textContent = t.t('nothing'); return }
     api<{ html: string }>(w.cfg, 'POST', 'preview', { site: w.cfg.site, body })
-      .then((result) => { if (request === previewed) preview.replaceChildren(...Array.from(sanitisedBodies([result.html])[0].childNodes)) })
+      .then((result) => { if (request === previewed) preview.replaceChildren(...sanitisedBodies([result.html])[0].childNodes) })
       .catch(() => { if (request === previewed) preview.textContent = t.t('error') })
   }
   previewToggle.addEventListener('click', () => {
@@ -78,7 +78,7 @@ export function postbox(w: Widget, mode: Mode, target?: Node, source = ''): HTML
   form.addEventListener('submit', async (e) => {
     e.preventDefault()
     error.textContent = ''
-    for (const input of Array.from(form.querySelectorAll('[aria-invalid]'))) input.removeAttribute('aria-invalid')
+    for (const input of form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid')
     const value = (key: string): string => ((form.elements.namedItem(key) as HTMLInputElement | null)?.value || '').trim()
     submit.disabled = true
     submit.textContent = t.t('sending')

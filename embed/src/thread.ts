@@ -50,12 +50,25 @@ export class Widget implements RenderContext {
       h('div', { class: 'top' }, this.head, this.sortBar),
       this.accountBox, this.box, this.statusLine, this.list, this.moreButton)
     this.root.addEventListener('click', (e) => this.click(e))
-    const dated = (e: Event): void => {
-      const link = (e.target as Element).closest<HTMLElement>('a.tm')
-      if (link && !link.title) link.title = this.t.date(link.firstElementChild!.getAttribute('datetime')!)
+    this.root.addEventListener('keydown', (e) => {
+      // The comments' controls are role=button spans (render.ts::control): Enter and Space press them.
+      const control = e.target as HTMLElement
+      if ((e.key === 'Enter' || e.key === ' ') && control.matches('span[role=button]')) {
+        e.preventDefault()
+        control.click()
+      }
+    })
+    // A comment's time is its permalink, made a link (and given its full date as a title) when a
+    // pointer, focus or click first reaches it, not when rendered: Chrome's navigation predictor
+    // measures every <a href> on the page after each layout (~2 ms a thousand).
+    const linked = (e: Event): void => {
+      const link = (e.target as Element).closest<HTMLAnchorElement>('a.tm')
+      if (link && !link.title) {
+        link.title = this.t.date(link.firstElementChild!.getAttribute('datetime')!)
+        link.href = '#' + link.closest('article')!.id
+      }
     }
-    this.root.addEventListener('pointerover', dated)
-    this.root.addEventListener('focusin', dated)
+    for (const type of ['pointerover', 'focusin', 'click']) this.root.addEventListener(type, linked)
     if ('adoptedStyleSheets' in shadow && typeof CSSStyleSheet.prototype.replaceSync === 'function') {
       // A constructed sheet is not inline CSS: pages with a strict CSP still style the widget.
       const sheet = new CSSStyleSheet()
@@ -152,7 +165,7 @@ export class Widget implements RenderContext {
     })
     this.bodies = undefined
     this.list.append(fragment)
-    performance.measure('porch:render', { start, end: performance.now(), detail: this.nodes.size })
+    performance.measure('porch:render', { start, detail: this.nodes.size }) // to now
   }
 
   setTotal(total: number): void {
@@ -267,13 +280,13 @@ export class Widget implements RenderContext {
   // --- actions ---------------------------------------------------------------------------
   click(e: Event): void {
     const button = (e.target as Element).closest<HTMLElement>('[data-a]')
-    if (!button || (button as HTMLButtonElement).disabled) return
+    if (!button) return // (a disabled button gets no click)
     const article = button.closest<HTMLElement>('article')
     const node = article ? this.nodes.get(idOf(article)) : undefined
     const action = button.dataset.a
     if (action === 'sort') {
       this.sort = button.dataset.s as Sort
-      for (const b of Array.from(this.sortBar.children)) b.setAttribute('aria-pressed', String(b === button))
+      for (const b of this.sortBar.children) b.setAttribute('aria-pressed', String(b === button))
       this.load()
     } else if (action === 'more') this.load(true)
     else if (action === 'retry') this.load()
@@ -322,7 +335,7 @@ export class Widget implements RenderContext {
     } else if (action === 'really') {
       api(this.cfg, 'DELETE', 'comments/' + node.c.id, undefined, this.auth(node.c.id))
         .then(() => this.removed(node.c.id))
-        .catch((err) => { this.statusLine.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
+        .catch((err) => this.failed(err))
     } else if (action === 'up' || action === 'down') {
       const wanted = action === 'up' ? 1 : -1
       const value = this.myVote(node.c.id) === wanted ? 0 : wanted
@@ -333,8 +346,12 @@ export class Widget implements RenderContext {
           column.querySelector(':scope > .ac')!.replaceWith(actions(this, node.c))
           column.querySelector<HTMLElement>(`:scope > .ac [data-a=${action}]`)?.focus()
         })
-        .catch((err) => { this.statusLine.textContent = err instanceof ApiError ? err.message : this.t.t('error') })
+        .catch((err) => this.failed(err))
     }
+  }
+
+  failed(err: unknown): void {
+    this.statusLine.textContent = err instanceof ApiError ? err.message : this.t.t('error')
   }
 
   // --- accounts --------------------------------------------------------------------------
@@ -366,7 +383,7 @@ export class Widget implements RenderContext {
     for (let pages = 0; !this.nodes.has(id) && this.nextPage && pages < MAX_PERMALINK_PAGES; pages++) await this.load(true)
     const node = this.nodes.get(id)
     if (!node) return
-    for (const old of Array.from(this.list.querySelectorAll('.hl'))) old.classList.remove('hl')
+    for (const old of this.list.querySelectorAll('.hl')) old.classList.remove('hl')
     node.el.classList.add('hl')
     // Off-screen conversations are laid out (content-visibility) only once scrolled near, which
     // moves what is below them: scroll again for a few frames, until they are laid out.
@@ -379,7 +396,7 @@ export class Widget implements RenderContext {
   }
 
   refreshTimes(): void {
-    for (const time of Array.from(this.list.querySelectorAll('time'))) time.textContent = this.t.ago(time.dateTime)
+    for (const time of this.list.querySelectorAll('time')) time.textContent = this.t.ago(time.dateTime)
   }
 }
 

@@ -68,6 +68,18 @@ def test_permalink_loads_pages_until_found_and_highlights(page: Page, make_post)
     expect(thread(page).locator(f"#comment-{ids[0]}")).to_have_class(re.compile(r"\bhl\b"))
     expect(comment).not_to_have_class(re.compile(r"\bhl\b"))
     assert page.url.endswith(f"#comment-{ids[0]}")
+    # A time becomes a link when first reached (render.ts), so it works reached any way: from the
+    # keyboard, and clicked with neither pointer nor focus first (as a screen reader may).
+    second = thread(page).locator(f"#comment-{ids[1]} a.tm")
+    expect(second).to_have_role("link")
+    assert second.get_attribute("href") is None
+    second.focus()
+    expect(second).to_have_attribute("href", f"#comment-{ids[1]}")
+    page.keyboard.press("Enter")
+    expect(thread(page).locator(f"#comment-{ids[1]}")).to_have_class(re.compile(r"\bhl\b"))
+    thread(page).locator(f"#comment-{ids[2]} a.tm").dispatch_event("click")
+    expect(thread(page).locator(f"#comment-{ids[2]}")).to_have_class(re.compile(r"\bhl\b"))
+    assert page.url.endswith(f"#comment-{ids[2]}")
 
 
 def test_reader_who_only_reads_leaves_nothing_and_talks_only_to_porch(

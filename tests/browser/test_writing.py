@@ -121,6 +121,34 @@ def test_votes_toggle_and_are_remembered(page: Page, make_post) -> None:  # type
     assert page.evaluate("localStorage.getItem('porch:browser')")  # made on the first vote
 
 
+def test_a_comments_controls_work_from_the_keyboard(page: Page, make_post) -> None:  # type: ignore[no-untyped-def]
+    """A comment's controls (votes, reply, edit, delete) are role=button elements, not <button>s
+    (render.ts::control): Tab reaches them in order, Space and Enter press them, Escape hands focus back."""
+    post: Post = make_post()
+    target = post.comment("Press my buttons", name="William")
+    page.goto(post.url)
+    comment = thread(page).locator(f"#comment-{target}")
+    comment.get_by_role("button", name="Upvote").focus()
+    page.keyboard.press("Space")
+    expect(comment.locator(".sc")).to_have_text("1")
+    expect(comment.get_by_role("button", name="Upvote")).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("Tab")
+    expect(comment.get_by_role("button", name="Downvote")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(comment.locator(".sc")).to_have_text("-1")
+    page.keyboard.press("Tab")
+    reply = comment.get_by_role("button", name="Reply", exact=True)
+    expect(reply).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(reply).to_have_attribute("aria-expanded", "true")
+    expect(thread(page).get_by_role("textbox", name="Reply to William…")).to_be_focused()
+    page.keyboard.type("A reply by keyboard")
+    page.keyboard.press("Escape")
+    expect(comment.locator("form")).to_have_count(0)
+    expect(reply).to_be_focused()
+    expect(reply).to_have_attribute("aria-expanded", "false")
+
+
 def test_markdown_preview_is_rendered_by_the_server_as_you_type(page: Page, make_post) -> None:  # type: ignore[no-untyped-def]
     post: Post = make_post()
     page.goto(post.url)

@@ -11,7 +11,6 @@ const KEYS = Object.keys(en) as (keyof typeof en)[]
 const LINES: Record<string, string> = { fr, de }
 
 export interface I18n {
-  lang: string
   t(key: Key, vars?: Record<string, string | number>): string
   n(key: 'comments' | 'more', count: number): string
   ago(iso: string): string
@@ -32,7 +31,6 @@ export function i18n(lang: string): I18n {
   const absolute = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' })
   const said: Record<string, string> = {}
   return {
-    lang,
     t: (key, vars) => fill(dict[key], vars),
     n: (key, count) => counted(dict[key], count),
     ago(iso) {
