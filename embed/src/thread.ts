@@ -53,7 +53,8 @@ export class Widget implements RenderContext {
     this.root.addEventListener('keydown', (e) => {
       // The comments' controls are role=button spans (render.ts::control): Enter and Space press them.
       const control = e.target as HTMLElement
-      if ((e.key === 'Enter' || e.key === ' ') && control.matches('span[role=button]')) {
+      // A held key presses once, as on a native button (the browser repeats keydown).
+      if ((e.key === 'Enter' || e.key === ' ') && !e.repeat && control.matches('span[role=button]')) {
         e.preventDefault()
         control.click()
       }
