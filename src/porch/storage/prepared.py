@@ -52,8 +52,8 @@ class Prepared:
 
     def __init__(self, statement: Executable):
         self.statement = statement
-        self._by_dialect: dict[str, _Compiled] = {}
-        self._unpreparable: set[str] = set()
+        self._by_dialect: dict[tuple[str, str], _Compiled] = {}  # by (dialect, driver): paramstyles differ
+        self._unpreparable: set[tuple[str, str]] = set()
 
     def all(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
         """Every row (named tuples)."""
@@ -108,17 +108,18 @@ class Prepared:
         if connection.engine.dispatch.before_cursor_execute:
             return None  # someone is watching the statements: let them see this one
         dialect = connection.dialect
-        compiled = self._by_dialect.get(dialect.name)
+        key = (dialect.name, dialect.driver)
+        compiled = self._by_dialect.get(key)
         if compiled is not None:
             return compiled
-        if dialect.name in self._unpreparable:
+        if key in self._unpreparable:
             return None
         try:
             compiled = _compile(self.statement, dialect)
         except NotPreparable:
-            self._unpreparable.add(dialect.name)
+            self._unpreparable.add(key)
             return None
-        self._by_dialect[dialect.name] = compiled
+        self._by_dialect[key] = compiled
         return compiled
 
     @staticmethod
