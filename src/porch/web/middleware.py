@@ -94,12 +94,12 @@ def replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def header_value(scope: Scope, name: bytes, default: str | None = None) -> str | None:  # type: ignore[return]
-    """The first ``name`` header of an ASGI scope, decoded (names are lower-case bytes)."""
+def header_value(scope: Scope, name: bytes) -> str | None:
+    """The first ``name`` header of an ASGI scope, decoded (names are lower-case bytes), or None."""
     for key, value in scope["headers"]:
         if key == name:
             return value.decode("latin-1")
-    return default
+    return None
 
 
 async def read_body(receive: Receive) -> tuple[bytes, bool]:
